@@ -1,0 +1,156 @@
+"""Every access decision in ketacare, in one place.
+
+Views and API endpoints never query patients or memberships directly; they call
+these functions. Each rule is one condition on its own line so that tests can
+cover every branch.
+
+- Staff see patients of the clinics where they hold an active membership.
+- A patient (portal user) sees only their own record, and no staff page.
+- Clinic admins manage staff, roles and settings of their own clinic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from ketacare.accounts.models import Role, StaffMember, User
+from ketacare.patients.models import Patient, PatientQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+SESSION_CLINIC_KEY = "ketacare_clinic_id"
+
+
+class StaffRequest(HttpRequest):
+    """A request from signed-in staff; `membership` is the clinic they act in."""
+
+    user: User
+    membership: StaffMember
+
+
+class PatientRequest(HttpRequest):
+    user: User
+    patient: Patient
+
+
+def active_memberships(user: User | AnonymousUser) -> list[StaffMember]:
+    if not user.is_authenticated:
+        return []
+    if not user.is_active:
+        return []
+    return list(
+        StaffMember.objects.active().filter(user=user).select_related("clinic", "user")
+    )
+
+
+def current_membership(request: HttpRequest) -> StaffMember | None:
+    """Return the membership the user acts in: the one chosen this session, else the first."""
+    memberships = active_memberships(request.user)
+    if not memberships:
+        return None
+    chosen = request.session.get(SESSION_CLINIC_KEY)
+    for membership in memberships:
+        if membership.clinic_id == chosen:
+            return membership
+    return memberships[0]
+
+
+def choose_clinic(request: HttpRequest, clinic_id: int) -> StaffMember:
+    for membership in active_memberships(request.user):
+        if membership.clinic_id == clinic_id:
+            request.session[SESSION_CLINIC_KEY] = clinic_id
+            return membership
+    raise PermissionDenied("You are not a member of that clinic.")
+
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def staff_required(view: F) -> F:
+    """Let through signed-in staff with an active membership; set request.membership."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if cast(User, request.user).is_patient_user:
+            raise PermissionDenied("This page is for clinic staff.")
+        membership = current_membership(request)
+        if membership is None:
+            raise PermissionDenied("You are not an active member of any clinic.")
+        request.membership = membership  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def clinic_admin_required(view: F) -> F:
+    @wraps(view)
+    def check_admin(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.membership.has_role(Role.CLINIC_ADMIN):
+            raise PermissionDenied("Only a clinic admin can do this.")
+        return view(request, *args, **kwargs)
+
+    return staff_required(cast(F, check_admin))
+
+
+def patient_required(view: F) -> F:
+    """Let through a signed-in patient; set request.patient to their own record."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="portal:login")
+        patient = patient_for_portal_user(cast(User, request.user))
+        request.patient = patient  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def patients_for_staff(user: User, *, clinic_id: int | None = None) -> PatientQuerySet:
+    """Return the patients a staff user may see, optionally narrowed to one clinic."""
+    clinic_ids = [m.clinic_id for m in active_memberships(user)]
+    if clinic_id is not None:
+        clinic_ids = [c for c in clinic_ids if c == clinic_id]
+    return Patient.objects.filter(clinic_id__in=clinic_ids)
+
+
+def patient_for_staff(user: User, patient_id: int) -> Patient:
+    """Return one patient the staff user may see, or 404 (an outsider learns nothing)."""
+    if user.is_patient_user:
+        raise PermissionDenied("This page is for clinic staff.")
+    patient = patients_for_staff(user).select_related("clinic").filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
+
+
+def patient_for_portal_user(user: User) -> Patient:
+    if not user.is_active:
+        raise PermissionDenied("This account is disabled.")
+    patient = Patient.objects.select_related("clinic").filter(portal_user=user).first()
+    if patient is None:
+        raise PermissionDenied("This page is for patients.")
+    return patient
+
+
+def staff_member_for_admin(membership: StaffMember, staff_member_id: int) -> StaffMember:
+    """Return a staff member of the admin's own clinic, or 404."""
+    if not membership.has_role(Role.CLINIC_ADMIN):
+        raise PermissionDenied("Only a clinic admin can do this.")
+    found = (
+        StaffMember.objects.select_related("user")
+        .filter(pk=staff_member_id, clinic_id=membership.clinic_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such staff member.")
+    return found

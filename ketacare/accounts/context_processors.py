@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from ketacare.accounts.access import active_memberships, current_membership
+
+
+def ketacare(request: HttpRequest) -> dict[str, Any]:
+    """Navigation and clinic context for every page."""
+    context: dict[str, Any] = {"DEMO": settings.DEMO}
+    user = getattr(request, "user", None)
+    if settings.DEMO and (user is None or not user.is_authenticated):
+        from ketacare.lib.demo import DEMO_PASSWORD, demo_logins
+
+        context["demo_logins"] = demo_logins()
+        context["demo_password"] = DEMO_PASSWORD
+    if user is None or not user.is_authenticated or getattr(user, "is_patient_user", False):
+        return context
+    membership = getattr(request, "membership", None) or current_membership(request)
+    if membership is None:
+        return context
+    context["membership"] = membership
+    context["current_clinic"] = membership.clinic
+    context["all_memberships"] = active_memberships(user)
+    context["is_clinic_admin"] = membership.is_clinic_admin
+    return context

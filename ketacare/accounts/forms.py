@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from ketacare.accounts.models import WEEKDAYS, Role
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Staff sign-in. Patient accounts are refused here: they use the portal."""
+
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.is_patient_user:
+            raise ValidationError(
+                "This is the staff sign-in. Patients sign in on the patient portal.",
+                code="patient_account",
+            )
+
+
+class PortalLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_patient_user:
+            raise ValidationError(
+                "This sign-in is for patients. Clinic staff use the staff sign-in.",
+                code="staff_account",
+            )
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Role.choices, **kwargs)
+
+
+class StaffInviteForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    title = forms.CharField(max_length=80, required=False, help_text="e.g. RN, MD, LCSW")
+    roles = RolesField(error_messages={"required": "Choose at least one role."})
+
+
+class StaffEditForm(forms.Form):
+    title = forms.CharField(max_length=80, required=False)
+    roles = RolesField(error_messages={"required": "Choose at least one role."})
+    is_active = forms.BooleanField(
+        required=False, label="Active member of this clinic",
+        help_text="Untick when someone leaves: they lose access at once; their records stay.",
+    )
+
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class ClinicSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
+    open_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one opening day."},
+    )
+    phone = forms.CharField(max_length=40, required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'EHR import script'."
+    )
+
+
+class TotpCodeForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label="6-digit code",
+        error_messages={"invalid": "Enter the 6 digits shown in your authenticator app."},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip()

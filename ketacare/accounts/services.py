@@ -1,0 +1,115 @@
+"""Writes for clinics, staff and API tokens. Views call these; nothing else saves."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from ketacare.accounts.models import ApiToken, Clinic, Role, StaffMember, User
+
+
+def _send_set_password_email(user: User, clinic: Clinic) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    context = {"user": user, "clinic": clinic, "url": settings.SITE_URL.rstrip("/") + path}
+    send_mail(
+        subject=render_to_string("emails/staff-invite-subject.txt", context).strip(),
+        message=render_to_string("emails/staff-invite-body.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def staff_member_invite(
+    *, clinic: Clinic, email: str, full_name: str, roles: list[str], title: str = "", by: User
+) -> StaffMember:
+    """Add a person to the clinic; a new user gets an email to set a password."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and user.is_patient_user:
+        raise ValidationError({"email": "This address belongs to a patient account."})
+    if user is not None and StaffMember.objects.filter(user=user, clinic=clinic).exists():
+        raise ValidationError({"email": "This person is already on the clinic's staff."})
+    is_new = user is None
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+    member = StaffMember(user=user, clinic=clinic, roles=sorted(set(roles)), title=title.strip())
+    member.full_clean()
+    member._history_user = by  # type: ignore[attr-defined]
+    member._change_reason = "invited"  # type: ignore[attr-defined]
+    member.save()
+    if is_new:
+        transaction.on_commit(lambda: _send_set_password_email(user, clinic))
+    return member
+
+
+@transaction.atomic
+def staff_member_update(
+    *, member: StaffMember, roles: list[str], title: str, is_active: bool, by: User
+) -> StaffMember:
+    remains_admin = is_active and Role.CLINIC_ADMIN in roles
+    if member.is_clinic_admin and not remains_admin:
+        other_admins = [
+            m
+            for m in StaffMember.objects.active().filter(clinic_id=member.clinic_id).exclude(pk=member.pk)
+            if m.is_clinic_admin
+        ]
+        if not other_admins:
+            raise ValidationError(
+                {"roles": "A clinic must keep at least one active clinic admin."}
+            )
+    member.roles = sorted(set(roles))
+    member.title = title.strip()
+    member.is_active = is_active
+    member.full_clean()
+    member._history_user = by  # type: ignore[attr-defined]
+    member._change_reason = "roles or status changed"  # type: ignore[attr-defined]
+    member.save(update_fields=["roles", "title", "is_active"])
+    if not is_active:
+        # A person who leaves loses API access at once.
+        member.tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return member
+
+
+@transaction.atomic
+def clinic_update(
+    *, clinic: Clinic, name: str, time_zone: str, open_days: list[int], phone: str, by: User
+) -> Clinic:
+    clinic.name = name.strip()
+    clinic.time_zone = time_zone
+    clinic.open_days = sorted(set(open_days))
+    clinic.phone = phone.strip()
+    clinic.full_clean()
+    clinic._history_user = by  # type: ignore[attr-defined]
+    clinic._change_reason = "settings changed"  # type: ignore[attr-defined]
+    clinic.save(update_fields=["name", "time_zone", "open_days", "phone"])
+    return clinic
+
+
+@transaction.atomic
+def api_token_create(*, member: StaffMember, name: str) -> tuple[ApiToken, str]:
+    """Create a token; return it and the plaintext, which is never stored or shown again."""
+    key_id, secret, plaintext = ApiToken.generate()
+    token = ApiToken(staff_member=member, name=name.strip(), key_id=key_id)
+    token.set_secret(secret)
+    token.full_clean()
+    token.save()
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

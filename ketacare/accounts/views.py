@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketacare.accounts import services
+from ketacare.accounts.access import (
+    StaffRequest,
+    choose_clinic,
+    clinic_admin_required,
+    staff_member_for_admin,
+    staff_required,
+)
+from ketacare.accounts.forms import (
+    ApiTokenForm,
+    ClinicSettingsForm,
+    StaffEditForm,
+    StaffInviteForm,
+    StaffLoginForm,
+    TotpCodeForm,
+)
+from ketacare.accounts.models import ApiToken, StaffMember, User
+from ketacare.lib.forms import add_errors
+
+
+class StaffLoginView(auth_views.LoginView):
+    form_class = StaffLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own start page."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if getattr(request.user, "is_patient_user", False):
+        return redirect("portal:home")
+    return redirect("patients:list")
+
+
+@require_POST
+@staff_required
+def clinic_switch(request: StaffRequest) -> HttpResponse:
+    try:
+        clinic_id = int(request.POST.get("clinic", ""))
+    except ValueError:
+        messages.error(request, "Choose a clinic.")
+        return redirect("home")
+    membership = choose_clinic(request, clinic_id)
+    messages.success(request, f"You are now working in {membership.clinic.name}.")
+    return redirect("home")
+
+
+# --- Two-factor (TOTP) -----------------------------------------------------------
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        messages.info(request, "Two-factor sign-in is already set up for your account.")
+        return redirect("home")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    form = TotpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, "Two-factor sign-in is on. You will need a code each time.")
+            return redirect("home")
+        form.add_error("code", "That code did not match. Check the time on your phone and try again.")
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
+    return render(request, "accounts/2fa_setup.html", context)
+
+
+@login_required
+def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return redirect("accounts:2fa_setup")
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    form = TotpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["code"]):
+            otp_login(request, device)
+            return redirect(next_url)
+        form.add_error("code", "That code did not match. Try the newest code from your app.")
+    return render(request, "accounts/2fa_verify.html", {"form": form, "next": next_url})
+
+
+# --- Clinic admin: staff and settings ------------------------------------------
+
+
+@clinic_admin_required
+def staff_list(request: StaffRequest) -> HttpResponse:
+    members = (
+        StaffMember.objects.filter(clinic=request.membership.clinic)
+        .select_related("user")
+        .order_by("-is_active", "user__full_name")
+    )
+    return render(request, "accounts/staff_list.html", {"members": members})
+
+
+@clinic_admin_required
+def staff_invite(request: StaffRequest) -> HttpResponse:
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.staff_member_invite(
+                clinic=request.membership.clinic, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"{member.user.full_name} was added and emailed a sign-in link.")
+            return redirect("accounts:staff_list")
+    return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
+
+
+@clinic_admin_required
+def staff_edit(request: StaffRequest, member_id: int) -> HttpResponse:
+    member = staff_member_for_admin(request.membership, member_id)
+    initial = {"title": member.title, "roles": member.roles, "is_active": member.is_active}
+    form = StaffEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_member_update(member=member, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {member.user.full_name}.")
+            return redirect("accounts:staff_list")
+    context = {"form": form, "title": f"Edit {member.user.full_name}", "member": member}
+    return render(request, "accounts/staff_form.html", context)
+
+
+@clinic_admin_required
+def clinic_settings(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
+    initial = {
+        "name": clinic.name, "time_zone": clinic.time_zone,
+        "open_days": clinic.open_days, "phone": clinic.phone,
+    }
+    form = ClinicSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_update(clinic=clinic, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("accounts:clinic_settings")
+    return render(request, "accounts/clinic_settings.html", {"form": form, "clinic": clinic})
+
+
+# --- API tokens -------------------------------------------------------------------
+
+
+@staff_required
+def token_list(request: StaffRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    plaintext = None
+    if request.method == "POST" and form.is_valid():
+        _, plaintext = services.api_token_create(
+            member=request.membership, name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(staff_member__user=request.user).select_related(
+        "staff_member__clinic"
+    )
+    context = {"form": form, "tokens": tokens, "plaintext": plaintext}
+    return render(request, "accounts/tokens.html", context)
+
+
+@require_POST
+@staff_required
+def token_revoke(request: StaffRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, staff_member__user=request.user)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked. It no longer works.")
+    return redirect("accounts:tokens")
+
+
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="accounts/password_reset.html",
+    email_template_name="emails/password-reset-body.txt",
+    subject_template_name="emails/password-reset-subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

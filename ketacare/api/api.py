@@ -1,0 +1,82 @@
+"""The JSON API at /api/v1/: OpenAPI at /api/v1/openapi.json.
+
+Every error is JSON: {"detail": "...", "errors": [{"field": "...", "message": "..."}]}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ketacare.api.auth import TokenAuth
+from ketacare.api.patients import router as patients_router
+
+api = NinjaAPI(
+    title="ketacare API",
+    version="1",
+    description="Patients and (in later versions) check-ins, doses and alerts. "
+    "Authenticate with a staff API token: `Authorization: Bearer kc_…`.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+def _loc_to_field(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": _loc_to_field(e.get("loc", ())), "message": str(e.get("msg", "Invalid value."))}
+        for e in exc.errors
+    ]
+    return api.create_response(
+        request, {"detail": "The request has invalid fields.", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_service_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field if field != "__all__" else "body", "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": "body", "message": m} for m in exc.messages]
+    return api.create_response(
+        request, {"detail": "The request was refused.", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found.", "errors": []}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": "Forbidden.", "errors": []}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"detail": "Missing, revoked or invalid API token.", "errors": []}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "errors": []}, status=exc.status_code)
+
+
+api.add_router("/patients", patients_router)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from ketacare.accounts.access import patient_for_staff, patients_for_staff
+from ketacare.api.schemas import (
+    CareTeamOut,
+    ErrorOut,
+    PatientCreate,
+    PatientDetailOut,
+    PatientOut,
+    PatientPage,
+    PatientUpdate,
+    PhaseName,
+)
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
+from ketacare.patients import selectors, services
+from ketacare.patients.models import Patient
+
+router = Router(tags=["patients"])
+
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class PatientFilters(Schema):
+    q: str = Field("", max_length=100, description="Name or MRN")
+    phase: PhaseName | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _patient(request: HttpRequest, patient_id: int) -> Patient:
+    patient = patient_for_staff(request.user, patient_id)  # type: ignore[arg-type]
+    # A token acts for one clinic only, even if its owner works at several.
+    if patient.clinic_id != request.membership.clinic_id:  # type: ignore[attr-defined]
+        raise Http404
+    return patient
+
+
+def _detail(patient: Patient) -> PatientDetailOut:
+    team = [
+        CareTeamOut(staff_member_id=m.staff_member_id, name=m.staff_member.user.full_name,
+                    role=m.role)
+        for m in selectors.care_team_current(patient)
+    ]
+    return PatientDetailOut(**PatientOut.from_model(patient).model_dump(), care_team=team)
+
+
+@router.get("", response={200: PatientPage, **ERRORS})
+def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
+    clinic_id = request.membership.clinic_id  # type: ignore[attr-defined]
+    qs = selectors.patient_list(
+        patients_for_staff(request.user, clinic_id=clinic_id),  # type: ignore[arg-type]
+        q=filters.q, phase=filters.phase or "",
+    )
+    count = qs.count()
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    access_record(actor=request.user, patients=items, action=AccessAction.API_READ,  # type: ignore[arg-type]
+                  request=request)
+    return {
+        "count": count, "limit": filters.limit, "offset": filters.offset,
+        "items": [PatientOut.from_model(p) for p in items],
+    }
+
+
+@router.get("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
+def get_patient(request: HttpRequest, patient_id: int) -> Any:
+    patient = _patient(request, patient_id)
+    access_record(actor=request.user, patients=[patient], action=AccessAction.API_READ,  # type: ignore[arg-type]
+                  request=request)
+    return _detail(patient)
+
+
+@router.post("", response={201: PatientDetailOut, **ERRORS})
+def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
+    data = payload.model_dump()
+    phase = data.pop("phase")
+    patient = services.patient_create(
+        clinic=request.membership.clinic, by=request.user, phase=phase, **data  # type: ignore[attr-defined, arg-type]
+    )
+    return 201, _detail(patient)
+
+
+@router.patch("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
+def update_patient(request: HttpRequest, patient_id: int, payload: PatientUpdate) -> Any:
+    patient = _patient(request, patient_id)
+    data = payload.model_dump(exclude_unset=True)
+    reason = data.pop("reason", "") or "updated through the API"
+    data = {k: v for k, v in data.items() if v is not None}
+    services.patient_update(patient=patient, by=request.user, reason=reason, **data)  # type: ignore[arg-type]
+    return _detail(patient)

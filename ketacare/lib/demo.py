@@ -1,0 +1,175 @@
+"""The synthetic demo clinic. Every name, date and number here is invented.
+
+Loaded by `manage.py demo_seed`, which refuses to run outside demo mode, so these
+logins can never exist on a real installation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic, Role, StaffMember, User
+from ketacare.core.phases import Phase
+from ketacare.patients import services
+from ketacare.patients.models import CareTeamMember, CareTeamRole, Patient
+
+DEMO_PASSWORD = "demo-ketacare-2026"  # noqa: S105  (demo mode only; printed on the login page)
+DEMO_PATIENT_EMAIL = "alex.rivera@patient.example.org"
+
+# email, full name, title, roles, what to try with this login
+DEMO_STAFF = [
+    ("prescriber@demo.ketacare.org", "Dr Maya Okafor", "MD", [Role.PRESCRIBER], "prescriber"),
+    ("nurse@demo.ketacare.org", "Sam Lindqvist", "RN", [Role.NURSE], "nurse / session monitor"),
+    ("therapist@demo.ketacare.org", "Jordan Ellis", "LCSW", [Role.THERAPIST], "therapist"),
+    ("coordinator@demo.ketacare.org", "Priya Raman", "", [Role.COORDINATOR], "care coordinator"),
+    ("admin@demo.ketacare.org", "Chris Novak", "", [Role.CLINIC_ADMIN, Role.COORDINATOR],
+     "clinic admin"),
+    ("nurse2@demo.ketacare.org", "Ana Sousa", "RN", [Role.NURSE], "second nurse"),
+    ("prescriber2@demo.ketacare.org", "Dr Felix Brandt", "NP", [Role.PRESCRIBER], "second prescriber"),
+]
+OUTSIDER = ("outsider@other.ketacare.org", "Robin Vale", "MD", [Role.PRESCRIBER, Role.CLINIC_ADMIN],
+            "staff of another clinic (sees none of the demo patients)")
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    rows = [(email, label) for email, _, _, _, label in DEMO_STAFF]
+    rows.append((OUTSIDER[0], OUTSIDER[4]))
+    rows.append((DEMO_PATIENT_EMAIL, "patient (portal: /portal/login/)"))
+    return rows
+
+
+GIVEN = ["Alex", "Bea", "Carlos", "Dana", "Eitan", "Farah", "Gus", "Hana", "Ivo", "Jun", "Kemi",
+         "Lars", "Mina", "Noor", "Otto", "Pia", "Quinn", "Rosa", "Sol", "Tariq", "Uma", "Vik",
+         "Wren", "Xiu", "Yara", "Zane"]
+FAMILY = ["Rivera", "Abbott", "Baptiste", "Chen", "Doyle", "Eriksen", "Fontaine", "Gallo", "Haddad",
+          "Ibarra", "Jansen", "Kowalski", "Lindgren", "Moreau", "Nakamura", "Osei", "Petrov",
+          "Quintero", "Rahman", "Silva", "Takahashi", "Umar", "Varga", "Whitfield", "Yilmaz", "Zeller"]
+# How many demo patients end in each phase (48 in all).
+PHASE_MIX = [(Phase.REFERRED, 6), (Phase.EVALUATION, 8), (Phase.INDUCTION, 12),
+             (Phase.MAINTENANCE, 14), (Phase.PAUSED, 4), (Phase.DISCHARGED, 4)]
+PATHS = {
+    Phase.REFERRED: [],
+    Phase.EVALUATION: [Phase.EVALUATION],
+    Phase.INDUCTION: [Phase.EVALUATION, Phase.INDUCTION],
+    Phase.MAINTENANCE: [Phase.EVALUATION, Phase.INDUCTION, Phase.MAINTENANCE],
+    Phase.PAUSED: [Phase.EVALUATION, Phase.INDUCTION, Phase.PAUSED],
+    Phase.DISCHARGED: [Phase.EVALUATION, Phase.INDUCTION, Phase.MAINTENANCE, Phase.DISCHARGED],
+}
+REASONS = {
+    Phase.EVALUATION: "Referral accepted; evaluation booked",
+    Phase.INDUCTION: "Eligible; consent signed; induction series planned",
+    Phase.MAINTENANCE: "Induction complete; response on GAD-7",
+    Phase.PAUSED: "Patient asked to pause over the holidays",
+    Phase.DISCHARGED: "Sustained remission; discharged to GP follow-up",
+}
+
+
+def _user(email: str, name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=name, password=DEMO_PASSWORD)
+    return user
+
+
+def _member(clinic: Clinic, user: User, title: str, roles: list[str]) -> StaffMember:
+    member, _ = StaffMember.objects.get_or_create(
+        user=user, clinic=clinic, defaults={"roles": [str(r) for r in roles], "title": title}
+    )
+    return member
+
+
+@transaction.atomic
+def seed(now: dt.datetime | None = None) -> dict[str, int]:
+    """Create the demo clinic; running it again adds nothing. Return counts of what exists."""
+    if not settings.DEMO:
+        raise ImproperlyConfigured("The demo clinic is loaded only with KETACARE_DEMO=true.")
+    now = now or timezone.now()
+    rng = random.Random(2026)
+    clinic, _ = Clinic.objects.get_or_create(
+        slug="harbour-light",
+        defaults={"name": "Harbour Light Clinic (demo)", "time_zone": "America/Chicago",
+                  "phone": "+1 555 0100", "mrn_prefix": "HL", "open_days": [0, 1, 2, 3, 4, 5]},
+    )
+    other, _ = Clinic.objects.get_or_create(
+        slug="northside",
+        defaults={"name": "Northside Clinic (demo)", "time_zone": "Europe/London", "mrn_prefix": "NS"},
+    )
+    members = {email: _member(clinic, _user(email, name), title, roles)
+               for email, name, title, roles, _ in DEMO_STAFF}
+    outsider = _member(other, _user(OUTSIDER[0], OUTSIDER[1]), OUTSIDER[2], OUTSIDER[3])
+    admin_user = members["admin@demo.ketacare.org"].user
+
+    prescribers = [m for m in members.values() if m.has_role(Role.PRESCRIBER)]
+    nurses = [m for m in members.values() if m.has_role(Role.NURSE)]
+    therapist = members["therapist@demo.ketacare.org"]
+    coordinator = members["coordinator@demo.ketacare.org"]
+
+    number = 0
+    for final_phase, count in PHASE_MIX:
+        for _ in range(count):
+            number += 1
+            mrn = f"HL-{number:06d}"
+            given = GIVEN[(number - 1) % len(GIVEN)]
+            family = FAMILY[(number * 7) % len(FAMILY)]
+            if number == 27:  # the demo patient login: in maintenance, with a full history
+                given, family = "Alex", "Rivera"
+            birth = dt.date(1950 + rng.randrange(0, 55), rng.randrange(1, 13), rng.randrange(1, 29))
+            if Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
+                continue
+            path = PATHS[final_phase]
+            start = now - dt.timedelta(days=30 + 40 * len(path) + rng.randrange(0, 60))
+            email = (DEMO_PATIENT_EMAIL if number == 27
+                     else f"{given}.{family}.{number}@patient.example.org".lower())
+            patient = services.patient_create(
+                clinic=clinic, by=admin_user, now=start, mrn=mrn, given_name=given,
+                family_name=family, birth_date=birth,
+                sex_at_birth=rng.choice(["female", "male", "female", "male", "intersex"]),
+                email=email, phone=f"+1 555 01{number:02d}",
+                preferred_contact=rng.choice(["email", "email", "sms"]),
+                support_name=f"{rng.choice(GIVEN)} {family}",
+                support_relationship=rng.choice(["partner", "parent", "friend", "sibling"]),
+                support_phone=f"+1 555 02{number:02d}",
+            )
+            when = start
+            for step in path:
+                when += dt.timedelta(days=rng.randrange(7, 40))
+                services.patient_phase_change(
+                    patient=patient, to_phase=step.value, reason=REASONS[step], by=admin_user,
+                    now=min(when, now),
+                )
+            if path:
+                team = [(rng.choice(prescribers), CareTeamRole.PRESCRIBER),
+                        (rng.choice(nurses), CareTeamRole.NURSE),
+                        (therapist, CareTeamRole.THERAPIST),
+                        (coordinator, CareTeamRole.COORDINATOR)]
+                for staff, role in team:
+                    services.care_team_add(patient=patient, staff_member=staff, role=role,
+                                           by=admin_user)
+                if final_phase == Phase.DISCHARGED:
+                    for assignment in CareTeamMember.objects.current().filter(patient=patient):
+                        services.care_team_end(assignment=assignment, by=admin_user)
+            if number == 27:
+                user = _user(DEMO_PATIENT_EMAIL, patient.legal_name)
+                patient.portal_user = user
+                patient.save(update_fields=["portal_user"])
+
+    # A few patients at the other clinic, so an outsider has something of their own.
+    for n in range(1, 4):
+        mrn = f"NS-{n:06d}"
+        if not Patient.objects.filter(clinic=other, mrn=mrn).exists():
+            services.patient_create(
+                clinic=other, by=outsider.user, mrn=mrn, given_name=GIVEN[-n],
+                family_name=FAMILY[-n], birth_date=dt.date(1980 + n, n, 10 + n),
+                email=f"ns{n}@patient.example.org",
+            )
+    return {
+        "clinics": Clinic.objects.count(),
+        "staff": StaffMember.objects.count(),
+        "patients": Patient.objects.count(),
+    }

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from ketacare.accounts.models import Clinic, StaffMember
+from ketacare.core.phases import Phase, allowed_next
+from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient
+from ketacare.patients.selectors import SORTS
+from ketacare.patients.services import EDITABLE_FIELDS
+
+
+class PatientForm(forms.ModelForm[Patient]):
+    reason = forms.CharField(
+        required=False, max_length=300,
+        help_text="Why you are changing the record (kept in the audit trail).",
+    )
+
+    class Meta:
+        model = Patient
+        fields = list(EDITABLE_FIELDS)
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "mrn": "Leave empty to assign the next number.",
+            "preferred_name": "What the patient likes to be called.",
+        }
+
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mrn"].required = not creating
+        if creating:
+            del self.fields["reason"]
+
+    def _post_clean(self) -> None:
+        # Model validation (including MRN uniqueness) runs in the service, which owns
+        # the clinic and the final word; the form only checks field formats.
+        pass
+
+
+class PhaseChangeForm(forms.Form):
+    to_phase = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_phase"].choices = [(p.value, p.label) for p in allowed_next(current)]
+
+
+class CareTeamAddForm(forms.Form):
+    staff_member = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label="Staff member")
+    role = forms.ChoiceField(choices=CareTeamRole.choices)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["staff_member"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = StaffMember.objects.active().filter(clinic=clinic).select_related("user")
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *PHASE_CHOICES])
+    team_member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                         label="Care team member")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("name", "Name A–Z"), ("-name", "Name Z–A"), ("mrn", "MRN"),
+                 ("phase", "Phase"), ("updated", "Recently updated"), ("birth_date", "Oldest first")],
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = StaffMember.objects.active().filter(clinic=clinic).select_related("user")
+        self.fields["team_member"].choices = [("", "Anyone"), *[(m.pk, str(m)) for m in staff]]
+        assert set(dict(self.fields["sort"].choices)) <= set(SORTS)  # type: ignore[attr-defined]
+
+
+__all__ = ["CareTeamAddForm", "PatientFilterForm", "PatientForm", "PhaseChangeForm", "Phase"]

@@ -1,0 +1,178 @@
+"""Reads of patient data. Access is decided in accounts.access; these only shape data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from ketacare.audit.models import AccessEvent
+from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
+
+SORTS = {
+    "name": ("family_name", "given_name"),
+    "-name": ("-family_name", "-given_name"),
+    "mrn": ("mrn",),
+    "-mrn": ("-mrn",),
+    "phase": ("phase", "family_name"),
+    "updated": ("-updated_at",),
+    "birth_date": ("birth_date",),
+}
+
+
+def patient_list(
+    patients: PatientQuerySet, *, q: str = "", phase: str = "", team_member: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Patient]:
+    qs = patients.search(q)
+    if phase:
+        qs = qs.filter(phase=phase)
+    if team_member:
+        qs = qs.filter(care_team__staff_member_id=team_member, care_team__ended_at__isnull=True)
+    current_team = CareTeamMember.objects.current().select_related("staff_member__user")
+    return (
+        qs.order_by(*SORTS.get(sort, SORTS["name"]))
+        .prefetch_related(Prefetch("care_team", queryset=current_team, to_attr="current_team"))
+        .distinct()
+    )
+
+
+def care_team_current(patient: Patient) -> list[CareTeamMember]:
+    return list(
+        CareTeamMember.objects.current()
+        .filter(patient=patient)
+        .select_related("staff_member__user")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "phase" or "care_team"; later features add doses, scores, sessions, alerts
+    title: str
+    detail: str
+    by: str
+
+
+def patient_timeline(patient: Patient) -> list[TimelineEntry]:
+    """Return what happened in the patient's care, newest first."""
+    entries: list[TimelineEntry] = []
+    for change in PhaseChange.objects.filter(patient=patient).select_related("changed_by"):
+        title = (
+            f"Registered in {change.get_to_phase_display().lower()}"
+            if not change.from_phase
+            else f"{change.get_from_phase_display()} → {change.get_to_phase_display()}"
+        )
+        entries.append(
+            TimelineEntry(change.changed_at, "phase", title, change.reason, str(change.changed_by))
+        )
+    team = CareTeamMember.objects.filter(patient=patient).select_related("staff_member__user")
+    for member in team:
+        who = member.staff_member.user.full_name
+        entries.append(
+            TimelineEntry(member.started_at, "care_team",
+                          f"{who} joined as {member.get_role_display().lower()}", "", "")
+        )
+        if member.ended_at:
+            entries.append(
+                TimelineEntry(member.ended_at, "care_team",
+                              f"{who} left the care team ({member.get_role_display().lower()})",
+                              "", "")
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class AuditEntry:
+    at: dt.datetime
+    who: str
+    what: str
+    reason: str = ""
+    changes: list[FieldChange] = field(default_factory=list)
+    kind: str = "change"  # "change" or "access"
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def _history_entries(records: list[Any], label: str) -> list[AuditEntry]:
+    """Turn simple-history rows (oldest first) into entries with field-level changes."""
+    entries: list[AuditEntry] = []
+    previous = None
+    for record in records:
+        who = str(record.history_user) if record.history_user else "system"
+        reason = record.history_change_reason or ""
+        if previous is None or record.history_type == "+":
+            entries.append(AuditEntry(record.history_date, who, f"{label} created", reason))
+        else:
+            delta = record.diff_against(previous)
+            changes = []
+            for change in delta.changes:
+                verbose = record.instance._meta.get_field(change.field).verbose_name
+                changes.append(FieldChange(str(verbose), _display(change.old), _display(change.new)))
+            entries.append(AuditEntry(record.history_date, who, f"{label} changed", reason, changes))
+        previous = record
+    return entries
+
+
+def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
+    """Return every change to the patient's record and every read of it, newest first."""
+    records = list(patient.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries = _history_entries(records, "Patient record")
+    team_ids = CareTeamMember.objects.filter(patient=patient).values_list("pk", flat=True)
+    team_history = CareTeamMember.history.filter(id__in=list(team_ids)).select_related("history_user")
+    by_member: dict[int, list[Any]] = {}
+    for record in team_history.order_by("history_date", "history_id"):
+        by_member.setdefault(record.id, []).append(record)
+    for member_records in by_member.values():
+        entries.extend(_history_entries(member_records, "Care team assignment"))
+    for change in PhaseChange.objects.filter(patient=patient).select_related("changed_by"):
+        entries.append(
+            AuditEntry(
+                change.changed_at, str(change.changed_by), "Phase changed", change.reason,
+                [FieldChange("phase", _display(change.get_from_phase_display()),
+                             change.get_to_phase_display())],
+            )
+        )
+    for event in AccessEvent.objects.filter(patient=patient).select_related("actor"):
+        entries.append(
+            AuditEntry(event.at, str(event.actor), event.get_action_display(), "", [], "access")
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def patient_export(patient: Patient) -> dict[str, Any]:
+    """Return the patient's record as plain data for a download."""
+    data: dict[str, Any] = {"clinic": patient.clinic.name, "phase": patient.phase}
+    for name in (
+        "mrn", "given_name", "family_name", "preferred_name", "birth_date", "sex_at_birth",
+        "gender_identity", "pronouns", "email", "phone", "preferred_contact",
+        "support_name", "support_relationship", "support_phone",
+    ):
+        value = getattr(patient, name)
+        data[name] = value.isoformat() if isinstance(value, dt.date) else value
+    data["phase_history"] = [
+        {"from": c.from_phase, "to": c.to_phase, "reason": c.reason,
+         "by": str(c.changed_by), "at": c.changed_at.isoformat()}
+        for c in PhaseChange.objects.filter(patient=patient).select_related("changed_by")
+    ]
+    data["care_team"] = [
+        {"name": m.staff_member.user.full_name, "role": m.role,
+         "from": m.started_at.isoformat(), "to": m.ended_at.isoformat() if m.ended_at else None}
+        for m in CareTeamMember.objects.filter(patient=patient).select_related("staff_member__user")
+    ]
+    return data

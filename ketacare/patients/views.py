@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketacare.accounts.access import StaffRequest, patient_for_staff, patients_for_staff, staff_required
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
+from ketacare.lib.forms import add_errors
+from ketacare.patients import selectors, services
+from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PatientForm, PhaseChangeForm
+from ketacare.patients.models import CareTeamMember
+
+PAGE_SIZE = 25
+
+
+@staff_required
+def patient_list(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
+    form = PatientFilterForm(request.GET or None, clinic=clinic)
+    filters = form.cleaned_data if form.is_valid() else {}
+    patients = selectors.patient_list(
+        patients_for_staff(request.user, clinic_id=clinic.pk),
+        q=filters.get("q") or "",
+        phase=filters.get("phase") or "",
+        team_member=filters.get("team_member"),
+        sort=filters.get("sort") or "name",
+    )
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()}
+    template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@staff_required
+def patient_create(request: StaffRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, creating=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(
+                clinic=request.membership.clinic, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"{patient.display_name} was registered ({patient.mrn}).")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@staff_required
+def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    access_record(actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART,
+                  request=request)
+    context = {
+        "patient": patient,
+        "care_team": selectors.care_team_current(patient),
+        "timeline": selectors.patient_timeline(patient),
+        "phase_form": PhaseChangeForm(current=patient.phase),
+        "team_form": CareTeamAddForm(clinic=patient.clinic),
+        "today": timezone.localdate(),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@staff_required
+def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
+        # Re-read the stored values: the ModelForm wrote the new ones onto `patient`.
+        stored = patient_for_staff(request.user, patient_id)
+        try:
+            services.patient_update(patient=stored, by=request.user, reason=reason, **data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "The record was saved.")
+            return redirect("patients:detail", patient_id=patient_id)
+    context = {"form": form, "title": f"Edit {patient.display_name}", "patient": patient}
+    return render(request, "patients/form.html", context)
+
+
+@require_POST
+@staff_required
+def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    form = PhaseChangeForm(request.POST, current=patient.phase)
+    if form.is_valid():
+        try:
+            services.patient_phase_change(patient=patient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"{patient.display_name} is now in {patient.phase_label.lower()}.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    errors = "; ".join(e for errs in form.errors.values() for e in errs)
+    messages.error(request, f"The phase was not changed: {errors}")
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@require_POST
+@staff_required
+def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    form = CareTeamAddForm(request.POST, clinic=patient.clinic)
+    if form.is_valid():
+        try:
+            services.care_team_add(patient=patient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Care team updated.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    errors = "; ".join(e for errs in form.errors.values() for e in errs)
+    messages.error(request, f"The care team was not changed: {errors}")
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@require_POST
+@staff_required
+def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    assignment = get_object_or_404(CareTeamMember, pk=assignment_id, patient=patient)
+    services.care_team_end(assignment=assignment, by=request.user)
+    messages.success(request, f"{assignment.staff_member.user.full_name} left the care team.")
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@staff_required
+def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    access_record(actor=request.user, patients=[patient], action=AccessAction.VIEW_AUDIT,
+                  request=request)
+    page = Paginator(selectors.patient_audit_trail(patient), 50).get_page(request.GET.get("page"))
+    return render(request, "patients/audit.html", {"patient": patient, "page": page})
+
+
+@staff_required
+def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    access_record(actor=request.user, patients=[patient], action=AccessAction.EXPORT,
+                  request=request)
+    body = json.dumps(selectors.patient_export(patient), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.mrn}.json"'
+    return response
+
+
+@require_POST
+@staff_required
+def patient_portal_invite(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    try:
+        services.patient_portal_invite(patient=patient, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A portal sign-in link was emailed to {patient.email}.")
+    return redirect("patients:detail", patient_id=patient.pk)
