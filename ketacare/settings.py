@@ -25,6 +25,7 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("KETACARE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = envbool("KETACARE_TESTING", False)
 DEMO = envbool("KETACARE_DEMO", False)
@@ -37,7 +38,7 @@ if _secret is None:
             "SECRET_KEY is required. Set it (or SECRET_KEY_FILE) in the environment; "
             "see .env.example. Only KETACARE_DEMO=true runs without one."
         )
-    _secret = "insecure-demo-and-test-only-key-never-use-for-real-patients-0123456789"
+    _secret = "insecure-demo-and-test-only-key-never-use-for-real-patients-0123456789"  # noqa: S105
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = envlist(
@@ -107,7 +108,6 @@ _database_url = envstr("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -167,7 +167,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

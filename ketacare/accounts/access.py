@@ -45,9 +45,7 @@ def active_memberships(user: User | AnonymousUser) -> list[StaffMember]:
         return []
     if not user.is_active:
         return []
-    return list(
-        StaffMember.objects.active().filter(user=user).select_related("clinic", "user")
-    )
+    return list(StaffMember.objects.active().filter(user=user).select_related("clinic", "user"))
 
 
 def current_membership(request: HttpRequest) -> StaffMember | None:
@@ -80,12 +78,26 @@ def staff_required(view: F) -> F:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if cast(User, request.user).is_patient_user:
+        if request.user.is_patient_user:
             raise PermissionDenied("This page is for clinic staff.")
         membership = current_membership(request)
         if membership is None:
             raise PermissionDenied("You are not an active member of any clinic.")
         request.membership = membership  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def staff_user_required(view: F) -> F:
+    """Let through any signed-in user who is not a patient (membership not needed yet)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_patient_user:
+            raise PermissionDenied("This page is for clinic staff.")
         return view(request, *args, **kwargs)
 
     return cast(F, wrapper)
@@ -108,7 +120,7 @@ def patient_required(view: F) -> F:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), login_url="portal:login")
-        patient = patient_for_portal_user(cast(User, request.user))
+        patient = patient_for_portal_user(request.user)
         request.patient = patient  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 

@@ -58,7 +58,8 @@ class StaffEditForm(forms.Form):
     title = forms.CharField(max_length=80, required=False)
     roles = RolesField(error_messages={"required": "Choose at least one role."})
     is_active = forms.BooleanField(
-        required=False, label="Active member of this clinic",
+        required=False,
+        label="Active member of this clinic",
         help_text="Untick when someone leaves: they lose access at once; their records stay.",
     )
 
@@ -70,7 +71,9 @@ class ClinicSettingsForm(forms.Form):
     name = forms.CharField(max_length=200)
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
     open_days = forms.TypedMultipleChoiceField(
-        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple,
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one opening day."},
     )
     phone = forms.CharField(max_length=40, required=False)

@@ -23,11 +23,12 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        is_verified = getattr(user, "is_verified", None)
         if (
             user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
             and not getattr(user, "is_patient_user", False)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not (is_verified and is_verified())
         ):
             if user_has_device(user):
                 return redirect(f"{reverse('accounts:2fa_verify')}?next={request.path}")

@@ -61,13 +61,13 @@ def staff_member_update(
     if member.is_clinic_admin and not remains_admin:
         other_admins = [
             m
-            for m in StaffMember.objects.active().filter(clinic_id=member.clinic_id).exclude(pk=member.pk)
+            for m in StaffMember.objects.active()
+            .filter(clinic_id=member.clinic_id)
+            .exclude(pk=member.pk)
             if m.is_clinic_admin
         ]
         if not other_admins:
-            raise ValidationError(
-                {"roles": "A clinic must keep at least one active clinic admin."}
-            )
+            raise ValidationError({"roles": "A clinic must keep at least one active clinic admin."})
     member.roles = sorted(set(roles))
     member.title = title.strip()
     member.is_active = is_active

@@ -7,7 +7,6 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from ketacare.accounts.access import (
     clinic_admin_required,
     staff_member_for_admin,
     staff_required,
+    staff_user_required,
 )
 from ketacare.accounts.forms import (
     ApiTokenForm,
@@ -75,7 +75,7 @@ def _qr_svg(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@login_required
+@staff_user_required
 def twofactor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
@@ -93,13 +93,15 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, "Two-factor sign-in is on. You will need a code each time.")
             return redirect("home")
-        form.add_error("code", "That code did not match. Check the time on your phone and try again.")
+        form.add_error(
+            "code", "That code did not match. Check the time on your phone and try again."
+        )
     secret = base64.b32encode(device.bin_key).decode()
     context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
     return render(request, "accounts/2fa_setup.html", context)
 
 
-@login_required
+@staff_user_required
 def twofactor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -141,7 +143,9 @@ def staff_invite(request: StaffRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, f"{member.user.full_name} was added and emailed a sign-in link.")
+            messages.success(
+                request, f"{member.user.full_name} was added and emailed a sign-in link."
+            )
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
 
@@ -167,8 +171,10 @@ def staff_edit(request: StaffRequest, member_id: int) -> HttpResponse:
 def clinic_settings(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     initial = {
-        "name": clinic.name, "time_zone": clinic.time_zone,
-        "open_days": clinic.open_days, "phone": clinic.phone,
+        "name": clinic.name,
+        "time_zone": clinic.time_zone,
+        "open_days": clinic.open_days,
+        "phone": clinic.phone,
     }
     form = ClinicSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

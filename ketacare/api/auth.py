@@ -13,7 +13,7 @@ _TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer kc_<key id>_<secret>`; sets request.user and request.membership."""
+    """`Authorization: Bearer kc_<key id>_<secret>`; the token becomes request.auth."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         parts = token.split("_", 2)
@@ -32,5 +32,4 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > _TOUCH_EVERY:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.staff_member.user
-        request.membership = found.staff_member  # type: ignore[attr-defined]
         return found

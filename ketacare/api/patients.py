@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from ketacare.accounts.access import patient_for_staff, patients_for_staff
+from ketacare.accounts.models import ApiToken, StaffMember
 from ketacare.api.schemas import (
     CareTeamOut,
     ErrorOut,
@@ -34,18 +36,27 @@ class PatientFilters(Schema):
     offset: int = Field(0, ge=0)
 
 
+def _acting(request: HttpRequest) -> StaffMember:
+    """Return the membership the request's token acts for (set by TokenAuth)."""
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    return token.staff_member
+
+
 def _patient(request: HttpRequest, patient_id: int) -> Patient:
-    patient = patient_for_staff(request.user, patient_id)  # type: ignore[arg-type]
+    member = _acting(request)
+    patient = patient_for_staff(member.user, patient_id)
     # A token acts for one clinic only, even if its owner works at several.
-    if patient.clinic_id != request.membership.clinic_id:  # type: ignore[attr-defined]
+    if patient.clinic_id != member.clinic_id:
         raise Http404
     return patient
 
 
 def _detail(patient: Patient) -> PatientDetailOut:
     team = [
-        CareTeamOut(staff_member_id=m.staff_member_id, name=m.staff_member.user.full_name,
-                    role=m.role)
+        CareTeamOut(
+            staff_member_id=m.staff_member_id, name=m.staff_member.user.full_name, role=m.role
+        )
         for m in selectors.care_team_current(patient)
     ]
     return PatientDetailOut(**PatientOut.from_model(patient).model_dump(), care_team=team)
@@ -53,17 +64,19 @@ def _detail(patient: Patient) -> PatientDetailOut:
 
 @router.get("", response={200: PatientPage, **ERRORS})
 def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
-    clinic_id = request.membership.clinic_id  # type: ignore[attr-defined]
+    member = _acting(request)
     qs = selectors.patient_list(
-        patients_for_staff(request.user, clinic_id=clinic_id),  # type: ignore[arg-type]
-        q=filters.q, phase=filters.phase or "",
+        patients_for_staff(member.user, clinic_id=member.clinic_id),
+        q=filters.q,
+        phase=filters.phase or "",
     )
     count = qs.count()
     items = list(qs[filters.offset : filters.offset + filters.limit])
-    access_record(actor=request.user, patients=items, action=AccessAction.API_READ,  # type: ignore[arg-type]
-                  request=request)
+    access_record(actor=member.user, patients=items, action=AccessAction.API_READ, request=request)
     return {
-        "count": count, "limit": filters.limit, "offset": filters.offset,
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
         "items": [PatientOut.from_model(p) for p in items],
     }
 
@@ -71,19 +84,22 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
 @router.get("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
 def get_patient(request: HttpRequest, patient_id: int) -> Any:
     patient = _patient(request, patient_id)
-    access_record(actor=request.user, patients=[patient], action=AccessAction.API_READ,  # type: ignore[arg-type]
-                  request=request)
+    access_record(
+        actor=_acting(request).user,
+        patients=[patient],
+        action=AccessAction.API_READ,
+        request=request,
+    )
     return _detail(patient)
 
 
 @router.post("", response={201: PatientDetailOut, **ERRORS})
 def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
+    member = _acting(request)
     data = payload.model_dump()
     phase = data.pop("phase")
-    patient = services.patient_create(
-        clinic=request.membership.clinic, by=request.user, phase=phase, **data  # type: ignore[attr-defined, arg-type]
-    )
-    return 201, _detail(patient)
+    patient = services.patient_create(clinic=member.clinic, by=member.user, phase=phase, **data)
+    return Status(201, _detail(patient))
 
 
 @router.patch("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
@@ -92,5 +108,5 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientUpdate
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("reason", "") or "updated through the API"
     data = {k: v for k, v in data.items() if v is not None}
-    services.patient_update(patient=patient, by=request.user, reason=reason, **data)  # type: ignore[arg-type]
+    services.patient_update(patient=patient, by=_acting(request).user, reason=reason, **data)
     return _detail(patient)

@@ -22,16 +22,14 @@ class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The access log cannot be changed.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("The access log cannot be deleted.")
 
 
 class AccessEvent(models.Model):
     """Who read which patient's data, when, how. Append-only."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="access_events"
     )

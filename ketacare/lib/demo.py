@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -28,13 +29,29 @@ DEMO_STAFF = [
     ("nurse@demo.ketacare.org", "Sam Lindqvist", "RN", [Role.NURSE], "nurse / session monitor"),
     ("therapist@demo.ketacare.org", "Jordan Ellis", "LCSW", [Role.THERAPIST], "therapist"),
     ("coordinator@demo.ketacare.org", "Priya Raman", "", [Role.COORDINATOR], "care coordinator"),
-    ("admin@demo.ketacare.org", "Chris Novak", "", [Role.CLINIC_ADMIN, Role.COORDINATOR],
-     "clinic admin"),
+    (
+        "admin@demo.ketacare.org",
+        "Chris Novak",
+        "",
+        [Role.CLINIC_ADMIN, Role.COORDINATOR],
+        "clinic admin",
+    ),
     ("nurse2@demo.ketacare.org", "Ana Sousa", "RN", [Role.NURSE], "second nurse"),
-    ("prescriber2@demo.ketacare.org", "Dr Felix Brandt", "NP", [Role.PRESCRIBER], "second prescriber"),
+    (
+        "prescriber2@demo.ketacare.org",
+        "Dr Felix Brandt",
+        "NP",
+        [Role.PRESCRIBER],
+        "second prescriber",
+    ),
 ]
-OUTSIDER = ("outsider@other.ketacare.org", "Robin Vale", "MD", [Role.PRESCRIBER, Role.CLINIC_ADMIN],
-            "staff of another clinic (sees none of the demo patients)")
+OUTSIDER = (
+    "outsider@other.ketacare.org",
+    "Robin Vale",
+    "MD",
+    [Role.PRESCRIBER, Role.CLINIC_ADMIN],
+    "staff of another clinic (sees none of the demo patients)",
+)
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -44,15 +61,71 @@ def demo_logins() -> list[tuple[str, str]]:
     return rows
 
 
-GIVEN = ["Alex", "Bea", "Carlos", "Dana", "Eitan", "Farah", "Gus", "Hana", "Ivo", "Jun", "Kemi",
-         "Lars", "Mina", "Noor", "Otto", "Pia", "Quinn", "Rosa", "Sol", "Tariq", "Uma", "Vik",
-         "Wren", "Xiu", "Yara", "Zane"]
-FAMILY = ["Rivera", "Abbott", "Baptiste", "Chen", "Doyle", "Eriksen", "Fontaine", "Gallo", "Haddad",
-          "Ibarra", "Jansen", "Kowalski", "Lindgren", "Moreau", "Nakamura", "Osei", "Petrov",
-          "Quintero", "Rahman", "Silva", "Takahashi", "Umar", "Varga", "Whitfield", "Yilmaz", "Zeller"]
+GIVEN = [
+    "Alex",
+    "Bea",
+    "Carlos",
+    "Dana",
+    "Eitan",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kemi",
+    "Lars",
+    "Mina",
+    "Noor",
+    "Otto",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sol",
+    "Tariq",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Xiu",
+    "Yara",
+    "Zane",
+]
+FAMILY = [
+    "Rivera",
+    "Abbott",
+    "Baptiste",
+    "Chen",
+    "Doyle",
+    "Eriksen",
+    "Fontaine",
+    "Gallo",
+    "Haddad",
+    "Ibarra",
+    "Jansen",
+    "Kowalski",
+    "Lindgren",
+    "Moreau",
+    "Nakamura",
+    "Osei",
+    "Petrov",
+    "Quintero",
+    "Rahman",
+    "Silva",
+    "Takahashi",
+    "Umar",
+    "Varga",
+    "Whitfield",
+    "Yilmaz",
+    "Zeller",
+]
 # How many demo patients end in each phase (48 in all).
-PHASE_MIX = [(Phase.REFERRED, 6), (Phase.EVALUATION, 8), (Phase.INDUCTION, 12),
-             (Phase.MAINTENANCE, 14), (Phase.PAUSED, 4), (Phase.DISCHARGED, 4)]
+PHASE_MIX = [
+    (Phase.REFERRED, 6),
+    (Phase.EVALUATION, 8),
+    (Phase.INDUCTION, 12),
+    (Phase.MAINTENANCE, 14),
+    (Phase.PAUSED, 4),
+    (Phase.DISCHARGED, 4),
+]
 PATHS = {
     Phase.REFERRED: [],
     Phase.EVALUATION: [Phase.EVALUATION],
@@ -77,7 +150,7 @@ def _user(email: str, name: str) -> User:
     return user
 
 
-def _member(clinic: Clinic, user: User, title: str, roles: list[str]) -> StaffMember:
+def _member(clinic: Clinic, user: User, title: str, roles: Sequence[str]) -> StaffMember:
     member, _ = StaffMember.objects.get_or_create(
         user=user, clinic=clinic, defaults={"roles": [str(r) for r in roles], "title": title}
     )
@@ -93,15 +166,26 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
     rng = random.Random(2026)
     clinic, _ = Clinic.objects.get_or_create(
         slug="harbour-light",
-        defaults={"name": "Harbour Light Clinic (demo)", "time_zone": "America/Chicago",
-                  "phone": "+1 555 0100", "mrn_prefix": "HL", "open_days": [0, 1, 2, 3, 4, 5]},
+        defaults={
+            "name": "Harbour Light Clinic (demo)",
+            "time_zone": "America/Chicago",
+            "phone": "+1 555 0100",
+            "mrn_prefix": "HL",
+            "open_days": [0, 1, 2, 3, 4, 5],
+        },
     )
     other, _ = Clinic.objects.get_or_create(
         slug="northside",
-        defaults={"name": "Northside Clinic (demo)", "time_zone": "Europe/London", "mrn_prefix": "NS"},
+        defaults={
+            "name": "Northside Clinic (demo)",
+            "time_zone": "Europe/London",
+            "mrn_prefix": "NS",
+        },
     )
-    members = {email: _member(clinic, _user(email, name), title, roles)
-               for email, name, title, roles, _ in DEMO_STAFF}
+    members = {
+        email: _member(clinic, _user(email, name), title, roles)
+        for email, name, title, roles, _ in DEMO_STAFF
+    }
     outsider = _member(other, _user(OUTSIDER[0], OUTSIDER[1]), OUTSIDER[2], OUTSIDER[3])
     admin_user = members["admin@demo.ketacare.org"].user
 
@@ -124,13 +208,22 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
                 continue
             path = PATHS[final_phase]
             start = now - dt.timedelta(days=30 + 40 * len(path) + rng.randrange(0, 60))
-            email = (DEMO_PATIENT_EMAIL if number == 27
-                     else f"{given}.{family}.{number}@patient.example.org".lower())
+            email = (
+                DEMO_PATIENT_EMAIL
+                if number == 27
+                else f"{given}.{family}.{number}@patient.example.org".lower()
+            )
             patient = services.patient_create(
-                clinic=clinic, by=admin_user, now=start, mrn=mrn, given_name=given,
-                family_name=family, birth_date=birth,
+                clinic=clinic,
+                by=admin_user,
+                now=start,
+                mrn=mrn,
+                given_name=given,
+                family_name=family,
+                birth_date=birth,
                 sex_at_birth=rng.choice(["female", "male", "female", "male", "intersex"]),
-                email=email, phone=f"+1 555 01{number:02d}",
+                email=email,
+                phone=f"+1 555 01{number:02d}",
                 preferred_contact=rng.choice(["email", "email", "sms"]),
                 support_name=f"{rng.choice(GIVEN)} {family}",
                 support_relationship=rng.choice(["partner", "parent", "friend", "sibling"]),
@@ -140,17 +233,23 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             for step in path:
                 when += dt.timedelta(days=rng.randrange(7, 40))
                 services.patient_phase_change(
-                    patient=patient, to_phase=step.value, reason=REASONS[step], by=admin_user,
+                    patient=patient,
+                    to_phase=step.value,
+                    reason=REASONS[step],
+                    by=admin_user,
                     now=min(when, now),
                 )
             if path:
-                team = [(rng.choice(prescribers), CareTeamRole.PRESCRIBER),
-                        (rng.choice(nurses), CareTeamRole.NURSE),
-                        (therapist, CareTeamRole.THERAPIST),
-                        (coordinator, CareTeamRole.COORDINATOR)]
+                team = [
+                    (rng.choice(prescribers), CareTeamRole.PRESCRIBER),
+                    (rng.choice(nurses), CareTeamRole.NURSE),
+                    (therapist, CareTeamRole.THERAPIST),
+                    (coordinator, CareTeamRole.COORDINATOR),
+                ]
                 for staff, role in team:
-                    services.care_team_add(patient=patient, staff_member=staff, role=role,
-                                           by=admin_user)
+                    services.care_team_add(
+                        patient=patient, staff_member=staff, role=role, by=admin_user
+                    )
                 if final_phase == Phase.DISCHARGED:
                     for assignment in CareTeamMember.objects.current().filter(patient=patient):
                         services.care_team_end(assignment=assignment, by=admin_user)
@@ -164,8 +263,12 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
         mrn = f"NS-{n:06d}"
         if not Patient.objects.filter(clinic=other, mrn=mrn).exists():
             services.patient_create(
-                clinic=other, by=outsider.user, mrn=mrn, given_name=GIVEN[-n],
-                family_name=FAMILY[-n], birth_date=dt.date(1980 + n, n, 10 + n),
+                clinic=other,
+                by=outsider.user,
+                mrn=mrn,
+                given_name=GIVEN[-n],
+                family_name=FAMILY[-n],
+                birth_date=dt.date(1980 + n, n, 10 + n),
                 email=f"ns{n}@patient.example.org",
             )
     return {

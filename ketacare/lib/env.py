@@ -58,5 +58,7 @@ def envsecret(name: str) -> str | None:
         try:
             return Path(path).read_text().strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points to {path!r}, which cannot be read") from exc
+            raise ImproperlyConfigured(
+                f"{name}_FILE points to {path!r}, which cannot be read"
+            ) from exc
     return None

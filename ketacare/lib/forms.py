@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError beside the fields it names (else at the top)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ketacare.accounts.models import Clinic, StaffMember
@@ -77,7 +78,10 @@ class Patient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_within_clinic")
         ]
-        indexes = [models.Index(fields=["clinic", "phase"]), models.Index(fields=["clinic", "family_name"])]
+        indexes = [
+            models.Index(fields=["clinic", "phase"]),
+            models.Index(fields=["clinic", "family_name"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.mrn})"
@@ -93,7 +97,7 @@ class Patient(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        today = dt.date.today()
+        today = timezone.localdate()
         if self.birth_date and self.birth_date > today:
             errors["birth_date"] = "The date of birth is in the future."
         elif self.birth_date and self.birth_date.year < today.year - 120:

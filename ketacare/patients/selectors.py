@@ -23,7 +23,11 @@ SORTS = {
 
 
 def patient_list(
-    patients: PatientQuerySet, *, q: str = "", phase: str = "", team_member: int | None = None,
+    patients: PatientQuerySet,
+    *,
+    q: str = "",
+    phase: str = "",
+    team_member: int | None = None,
     sort: str = "name",
 ) -> QuerySet[Patient]:
     qs = patients.search(q)
@@ -72,14 +76,23 @@ def patient_timeline(patient: Patient) -> list[TimelineEntry]:
     for member in team:
         who = member.staff_member.user.full_name
         entries.append(
-            TimelineEntry(member.started_at, "care_team",
-                          f"{who} joined as {member.get_role_display().lower()}", "", "")
+            TimelineEntry(
+                member.started_at,
+                "care_team",
+                f"{who} joined as {member.get_role_display().lower()}",
+                "",
+                "",
+            )
         )
         if member.ended_at:
             entries.append(
-                TimelineEntry(member.ended_at, "care_team",
-                              f"{who} left the care team ({member.get_role_display().lower()})",
-                              "", "")
+                TimelineEntry(
+                    member.ended_at,
+                    "care_team",
+                    f"{who} left the care team ({member.get_role_display().lower()})",
+                    "",
+                    "",
+                )
             )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
@@ -122,18 +135,26 @@ def _history_entries(records: list[Any], label: str) -> list[AuditEntry]:
             changes = []
             for change in delta.changes:
                 verbose = record.instance._meta.get_field(change.field).verbose_name
-                changes.append(FieldChange(str(verbose), _display(change.old), _display(change.new)))
-            entries.append(AuditEntry(record.history_date, who, f"{label} changed", reason, changes))
+                changes.append(
+                    FieldChange(str(verbose), _display(change.old), _display(change.new))
+                )
+            entries.append(
+                AuditEntry(record.history_date, who, f"{label} changed", reason, changes)
+            )
         previous = record
     return entries
 
 
 def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
     """Return every change to the patient's record and every read of it, newest first."""
-    records = list(patient.history.select_related("history_user").order_by("history_date", "history_id"))
+    records = list(
+        patient.history.select_related("history_user").order_by("history_date", "history_id")
+    )
     entries = _history_entries(records, "Patient record")
     team_ids = CareTeamMember.objects.filter(patient=patient).values_list("pk", flat=True)
-    team_history = CareTeamMember.history.filter(id__in=list(team_ids)).select_related("history_user")
+    team_history = CareTeamMember.history.filter(id__in=list(team_ids)).select_related(
+        "history_user"
+    )
     by_member: dict[int, list[Any]] = {}
     for record in team_history.order_by("history_date", "history_id"):
         by_member.setdefault(record.id, []).append(record)
@@ -142,9 +163,17 @@ def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
     for change in PhaseChange.objects.filter(patient=patient).select_related("changed_by"):
         entries.append(
             AuditEntry(
-                change.changed_at, str(change.changed_by), "Phase changed", change.reason,
-                [FieldChange("phase", _display(change.get_from_phase_display()),
-                             change.get_to_phase_display())],
+                change.changed_at,
+                str(change.changed_by),
+                "Phase changed",
+                change.reason,
+                [
+                    FieldChange(
+                        "phase",
+                        _display(change.get_from_phase_display()),
+                        change.get_to_phase_display(),
+                    )
+                ],
             )
         )
     for event in AccessEvent.objects.filter(patient=patient).select_related("actor"):
@@ -159,20 +188,40 @@ def patient_export(patient: Patient) -> dict[str, Any]:
     """Return the patient's record as plain data for a download."""
     data: dict[str, Any] = {"clinic": patient.clinic.name, "phase": patient.phase}
     for name in (
-        "mrn", "given_name", "family_name", "preferred_name", "birth_date", "sex_at_birth",
-        "gender_identity", "pronouns", "email", "phone", "preferred_contact",
-        "support_name", "support_relationship", "support_phone",
+        "mrn",
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "birth_date",
+        "sex_at_birth",
+        "gender_identity",
+        "pronouns",
+        "email",
+        "phone",
+        "preferred_contact",
+        "support_name",
+        "support_relationship",
+        "support_phone",
     ):
         value = getattr(patient, name)
         data[name] = value.isoformat() if isinstance(value, dt.date) else value
     data["phase_history"] = [
-        {"from": c.from_phase, "to": c.to_phase, "reason": c.reason,
-         "by": str(c.changed_by), "at": c.changed_at.isoformat()}
+        {
+            "from": c.from_phase,
+            "to": c.to_phase,
+            "reason": c.reason,
+            "by": str(c.changed_by),
+            "at": c.changed_at.isoformat(),
+        }
         for c in PhaseChange.objects.filter(patient=patient).select_related("changed_by")
     ]
     data["care_team"] = [
-        {"name": m.staff_member.user.full_name, "role": m.role,
-         "from": m.started_at.isoformat(), "to": m.ended_at.isoformat() if m.ended_at else None}
+        {
+            "name": m.staff_member.user.full_name,
+            "role": m.role,
+            "from": m.started_at.isoformat(),
+            "to": m.ended_at.isoformat() if m.ended_at else None,
+        }
         for m in CareTeamMember.objects.filter(patient=patient).select_related("staff_member__user")
     ]
     return data

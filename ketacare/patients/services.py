@@ -22,9 +22,20 @@ from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
 
 # Fields a person edits on the record form or through the API. Phase has its own service.
 EDITABLE_FIELDS = (
-    "mrn", "given_name", "family_name", "preferred_name", "birth_date", "sex_at_birth",
-    "gender_identity", "pronouns", "email", "phone", "preferred_contact",
-    "support_name", "support_relationship", "support_phone",
+    "mrn",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "email",
+    "phone",
+    "preferred_contact",
+    "support_name",
+    "support_relationship",
+    "support_phone",
 )
 DUPLICATE_MRN = "Another patient at this clinic already has this MRN."
 
@@ -42,7 +53,9 @@ def _clean_text(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
 
 
-def _save_patient(patient: Patient, *, by: User, reason: str, update_fields: list[str] | None) -> None:
+def _save_patient(
+    patient: Patient, *, by: User, reason: str, update_fields: list[str] | None
+) -> None:
     patient.full_clean(validate_constraints=False)
     patient._history_user = by  # type: ignore[attr-defined]
     patient._change_reason = reason  # type: ignore[attr-defined]
@@ -56,8 +69,12 @@ def _save_patient(patient: Patient, *, by: User, reason: str, update_fields: lis
 
 @transaction.atomic
 def patient_create(
-    *, clinic: Clinic, by: User, phase: str = Phase.REFERRED.value,
-    now: dt.datetime | None = None, **fields: Any,
+    *,
+    clinic: Clinic,
+    by: User,
+    phase: str = Phase.REFERRED.value,
+    now: dt.datetime | None = None,
+    **fields: Any,
 ) -> Patient:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -74,8 +91,12 @@ def patient_create(
     patient = Patient(clinic=clinic, phase=initial_phase.value, **fields)
     _save_patient(patient, by=by, reason="registered", update_fields=None)
     PhaseChange.objects.create(
-        patient=patient, from_phase="", to_phase=initial_phase.value,
-        reason="Registered", changed_by=by, changed_at=now or timezone.now(),
+        patient=patient,
+        from_phase="",
+        to_phase=initial_phase.value,
+        reason="Registered",
+        changed_by=by,
+        changed_at=now or timezone.now(),
     )
     return patient
 
@@ -101,7 +122,9 @@ def patient_update(*, patient: Patient, by: User, reason: str = "", **fields: An
     for name in changed:
         setattr(patient, name, fields[name])
     _save_patient(
-        patient, by=by, reason=reason.strip() or "record edited",
+        patient,
+        by=by,
+        reason=reason.strip() or "record edited",
         update_fields=[*changed, "updated_at"],
     )
     return patient
@@ -124,8 +147,12 @@ def patient_phase_change(
     locked.save(update_fields=["phase", "updated_at"])
     patient.phase = locked.phase
     return PhaseChange.objects.create(
-        patient=locked, from_phase=move.from_phase.value, to_phase=move.to_phase.value,
-        reason=move.reason, changed_by=by, changed_at=now or timezone.now(),
+        patient=locked,
+        from_phase=move.from_phase.value,
+        to_phase=move.to_phase.value,
+        reason=move.reason,
+        changed_by=by,
+        changed_at=now or timezone.now(),
     )
 
 
@@ -137,9 +164,11 @@ def care_team_add(
         raise ValidationError({"staff_member": "Choose someone from this patient's clinic."})
     if not staff_member.is_active:
         raise ValidationError({"staff_member": "This staff member is no longer active."})
-    if CareTeamMember.objects.current().filter(
-        patient=patient, staff_member=staff_member, role=role
-    ).exists():
+    if (
+        CareTeamMember.objects.current()
+        .filter(patient=patient, staff_member=staff_member, role=role)
+        .exists()
+    ):
         raise ValidationError({"staff_member": "Already on the care team in this role."})
     member = CareTeamMember(
         patient=patient, staff_member=staff_member, role=role, started_at=timezone.now()
@@ -165,7 +194,11 @@ def _send_portal_invite(user: User, patient: Patient) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("portal:set_password", kwargs={"uidb64": uid, "token": token})
-    context = {"patient": patient, "clinic": patient.clinic, "url": settings.SITE_URL.rstrip("/") + path}
+    context = {
+        "patient": patient,
+        "clinic": patient.clinic,
+        "url": settings.SITE_URL.rstrip("/") + path,
+    }
     # No clinical details in the message: only a greeting and a link.
     send_mail(
         subject=render_to_string("emails/portal-invite-subject.txt", context).strip(),

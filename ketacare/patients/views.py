@@ -10,7 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.accounts.access import StaffRequest, patient_for_staff, patients_for_staff, staff_required
+from ketacare.accounts.access import (
+    StaffRequest,
+    patient_for_staff,
+    patients_for_staff,
+    staff_required,
+)
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.lib.forms import add_errors
@@ -36,7 +41,12 @@ def patient_list(request: StaffRequest) -> HttpResponse:
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+    }
     template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
@@ -60,8 +70,9 @@ def patient_create(request: StaffRequest) -> HttpResponse:
 @staff_required
 def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
-    access_record(actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART,
-                  request=request)
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART, request=request
+    )
     context = {
         "patient": patient,
         "care_team": selectors.care_team_current(patient),
@@ -104,9 +115,11 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, f"{patient.display_name} is now in {patient.phase_label.lower()}.")
+            messages.success(
+                request, f"{patient.display_name} is now in {patient.phase_label.lower()}."
+            )
             return redirect("patients:detail", patient_id=patient.pk)
-    errors = "; ".join(e for errs in form.errors.values() for e in errs)
+    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, f"The phase was not changed: {errors}")
     return redirect("patients:detail", patient_id=patient.pk)
 
@@ -124,7 +137,7 @@ def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, "Care team updated.")
             return redirect("patients:detail", patient_id=patient.pk)
-    errors = "; ".join(e for errs in form.errors.values() for e in errs)
+    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, f"The care team was not changed: {errors}")
     return redirect("patients:detail", patient_id=patient.pk)
 
@@ -142,8 +155,9 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
 @staff_required
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
-    access_record(actor=request.user, patients=[patient], action=AccessAction.VIEW_AUDIT,
-                  request=request)
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.VIEW_AUDIT, request=request
+    )
     page = Paginator(selectors.patient_audit_trail(patient), 50).get_page(request.GET.get("page"))
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
 
@@ -151,8 +165,9 @@ def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
 @staff_required
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
-    access_record(actor=request.user, patients=[patient], action=AccessAction.EXPORT,
-                  request=request)
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.EXPORT, request=request
+    )
     body = json.dumps(selectors.patient_export(patient), indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.mrn}.json"'

@@ -16,7 +16,7 @@ PHASE_MEANING = {
     "evaluation": "We are getting to know you and checking that this treatment is right for you.",
     "induction": "You are in the first series of treatment sessions.",
     "maintenance": "You have finished the first series; we keep checking in and plan "
-                   "further sessions when they help.",
+    "further sessions when they help.",
     "paused": "Your treatment is on hold for now. We still want to hear how you are.",
     "discharged": "Your treatment with us has ended. You can contact us if you need us.",
 }
@@ -26,14 +26,15 @@ class PortalLoginView(auth_views.LoginView):
     form_class = PortalLoginForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
-    next_page = reverse_lazy("portal:home")
+    next_page = "portal:home"
 
 
 @patient_required
 def home(request: PatientRequest) -> HttpResponse:
     patient = request.patient
-    access_record(actor=request.user, patients=[patient], action=AccessAction.PORTAL_VIEW,
-                  request=request)
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.PORTAL_VIEW, request=request
+    )
     context = {
         "patient": patient,
         "phase_meaning": PHASE_MEANING.get(patient.phase, ""),

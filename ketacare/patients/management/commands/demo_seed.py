@@ -20,6 +20,6 @@ class Command(BaseCommand):
             f"Demo clinic ready: {counts['patients']} patients, {counts['staff']} staff "
             f"memberships, {counts['clinics']} clinics."
         )
-        self.stdout.write("\nDemo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for email, label in demo.demo_logins():
             self.stdout.write(f"  {email:<40} {label}")

@@ -1,0 +1,40 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import reverse
+
+from ketacare.accounts.models import Role, StaffMember
+from ketacare.core.phases import Phase
+from ketacare.lib import demo
+from ketacare.patients.models import Patient
+
+
+def test_the_demo_clinic_is_refused_outside_demo_mode(db, settings):
+    settings.DEMO = False
+    with pytest.raises(ImproperlyConfigured):
+        demo.seed()
+    assert not Patient.objects.exists()
+
+
+def test_demo_logins_are_not_shown_outside_demo_mode(db, settings):
+    settings.DEMO = False
+    assert demo.DEMO_PASSWORD.encode() not in Client().get(reverse("accounts:login")).content
+
+
+def test_the_demo_clinic_has_every_phase_and_role_and_loads_twice_without_duplicates(db, settings):
+    settings.DEMO = True
+    first = demo.seed()
+    second = demo.seed()
+    assert first == second
+    harbour = Patient.objects.filter(clinic__slug="harbour-light")
+    assert harbour.count() >= 40
+    assert {p.phase for p in harbour} == {p.value for p in Phase}
+    roles = {r for m in StaffMember.objects.filter(clinic__slug="harbour-light") for r in m.roles}
+    assert roles == set(Role.values)
+    # every printed login works, and the login page shows them in demo mode
+    assert demo.DEMO_PASSWORD.encode() in Client().get(reverse("accounts:login")).content
+    for email, label in demo.demo_logins():
+        c = Client()
+        url = reverse("portal:login") if label.startswith("patient") else reverse("accounts:login")
+        response = c.post(url, {"username": email, "password": demo.DEMO_PASSWORD})
+        assert response.status_code == 302, email

@@ -1,0 +1,152 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketacare.conftest import PASSWORD, client_for
+
+
+def test_it_signs_staff_in_and_lands_on_the_patient_list(alice):
+    c = Client()
+    response = c.post(
+        reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert c.get("/", follow=True).request["PATH_INFO"] == reverse("patients:list")
+
+
+def test_it_shows_a_clear_error_for_a_wrong_password(alice):
+    response = Client().post(
+        reverse("accounts:login"), {"username": alice.user.email, "password": "nope"}
+    )
+    assert response.status_code == 200
+    assert b"correct" in response.content  # "Please enter a correct email and password"
+    assert "_auth_user_id" not in Client().session
+
+
+def test_it_refuses_patient_accounts_on_the_staff_sign_in(patient_user):
+    response = Client().post(
+        reverse("accounts:login"), {"username": patient_user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert b"patient portal" in response.content
+
+
+def test_the_portal_refuses_staff_accounts(alice):
+    response = Client().post(
+        reverse("portal:login"), {"username": alice.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert b"staff sign-in" in response.content
+
+
+def test_it_locks_an_account_after_repeated_failures(alice):
+    c = Client()
+    for _ in range(5):
+        c.post(reverse("accounts:login"), {"username": alice.user.email, "password": "wrong"})
+    response = c.post(
+        reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert b"paused" in response.content
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests(settings):
+    from ketacare import settings as real
+
+    assert real.PASSWORD_HASHERS[1].endswith("Argon2PasswordHasher")  # [0] is the test-only MD5
+    from django.contrib.auth.hashers import make_password
+
+    assert make_password("x", hasher="argon2").startswith("argon2$")
+
+
+def test_password_reset_emails_a_link_that_sets_a_new_password(alice):
+    c = Client()
+    c.post(reverse("accounts:password_reset"), {"email": alice.user.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+", mail.outbox[0].body).group(0)
+    response = c.get(link, follow=True)
+    assert response.status_code == 200
+    response = c.post(
+        response.request["PATH_INFO"],
+        {"new_password1": "a brand new passphrase 7", "new_password2": "a brand new passphrase 7"},
+    )
+    assert response.status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.check_password("a brand new passphrase 7")
+
+
+def test_password_reset_does_not_reveal_unknown_addresses(db):
+    response = Client().post(reverse("accounts:password_reset"), {"email": "nobody@nowhere.test"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_logout_ends_the_session(alice_client):
+    alice_client.post(reverse("accounts:logout"))
+    assert alice_client.get(reverse("patients:list")).status_code == 302
+
+
+# --- Two-factor -----------------------------------------------------------------
+
+
+def _code(device):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@override_settings(KETACARE_REQUIRE_STAFF_2FA=True)
+def test_when_required_staff_must_enrol_before_seeing_patients(alice):
+    c = client_for(alice.user)
+    response = c.get(reverse("patients:list"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:2fa_setup")
+    page = c.get(reverse("accounts:2fa_setup"))
+    assert b"data:image/svg+xml;base64," in page.content
+    device = TOTPDevice.objects.get(user=alice.user)
+    response = c.post(
+        reverse("accounts:2fa_setup"), {"code": "000000" if _code(device) != "000000" else "111111"}
+    )
+    assert b"did not match" in response.content
+    device.refresh_from_db()
+    assert not device.confirmed
+    # django-otp throttles after a failure (1 s, doubling); a person retyping waits that long.
+    device.throttle_reset()
+    c.post(reverse("accounts:2fa_setup"), {"code": _code(device)})
+    device.refresh_from_db()
+    assert device.confirmed
+    assert c.get(reverse("patients:list")).status_code == 200
+
+
+def test_staff_with_a_device_must_enter_a_code_after_the_password(alice):
+    device = TOTPDevice.objects.create(user=alice.user, name="phone", confirmed=True)
+    c = Client()
+    c.post(reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD})
+    response = c.get(reverse("patients:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:2fa_verify"))
+    response = c.post(reverse("accounts:2fa_verify"), {"code": "12ab", "next": "/patients/"})
+    assert response.status_code == 200
+    assert b"Enter the 6 digits" in response.content
+    response = c.post(reverse("accounts:2fa_verify"), {"code": _code(device), "next": "/patients/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/patients/"
+    assert c.get(reverse("patients:list")).status_code == 200
+
+
+def test_the_code_page_does_not_redirect_to_other_sites(alice):
+    device = TOTPDevice.objects.create(user=alice.user, name="phone", confirmed=True)
+    c = client_for(alice.user)
+    response = c.post(
+        reverse("accounts:2fa_verify"), {"code": _code(device), "next": "https://evil.test/"}
+    )
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_patients_are_never_asked_for_a_second_factor(patient_user, settings, flag):
+    settings.KETACARE_REQUIRE_STAFF_2FA = flag
+    assert client_for(patient_user).get(reverse("portal:home")).status_code == 200

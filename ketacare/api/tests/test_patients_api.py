@@ -1,0 +1,186 @@
+import pytest
+
+from ketacare.accounts.services import api_token_create
+from ketacare.audit.models import AccessAction, AccessEvent
+from ketacare.patients.models import Patient
+
+API = "/api/v1/patients"
+
+
+@pytest.fixture
+def token(alice):
+    return api_token_create(member=alice, name="test")[1]
+
+
+@pytest.fixture
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def outsider_auth(charlie):
+    return {"Authorization": f"Bearer {api_token_create(member=charlie, name='x')[1]}"}
+
+
+NEW = {
+    "given_name": "Ira",
+    "family_name": "Stone",
+    "birth_date": "1988-03-09",
+    "email": "ira@patient.test",
+}
+
+
+@pytest.mark.parametrize(
+    "header", [None, "Bearer nonsense", "Bearer kc_000000000000_wrong", "Basic abc"]
+)
+def test_it_refuses_requests_without_a_valid_token(client, db, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get(API, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["detail"]
+
+
+def test_a_token_of_a_departed_staff_member_stops_working(client, alice, auth):
+    alice.is_active = False
+    alice.save()
+    assert client.get(API, headers=auth).status_code == 401
+
+
+def test_it_lists_only_the_tokens_clinic_and_logs_each_read(
+    client, auth, patient, charlie, other_clinic
+):
+    import datetime as dt
+
+    from ketacare.patients import services
+
+    services.patient_create(
+        clinic=other_clinic,
+        by=charlie.user,
+        given_name="Hidden",
+        family_name="Elsewhere",
+        birth_date=dt.date(1990, 1, 1),
+        email="h@x.test",
+    )
+    body = client.get(API, headers=auth).json()
+    assert body["count"] == 1
+    assert [p["mrn"] for p in body["items"]] == ["HB-1"]
+    assert AccessEvent.objects.filter(action=AccessAction.API_READ, patient=patient).count() == 1
+
+
+def test_it_filters_and_pages(client, auth, patient):
+    assert client.get(API, {"phase": "referred"}, headers=auth).json()["count"] == 1
+    assert client.get(API, {"phase": "induction"}, headers=auth).json()["count"] == 0
+    assert client.get(API, {"q": "example"}, headers=auth).json()["count"] == 1
+    response = client.get(API, {"limit": 0}, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "limit"
+
+
+def test_it_gets_one_patient_with_the_care_team(client, auth, patient, bob, alice):
+    from ketacare.patients import services
+
+    services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
+    body = client.get(f"{API}/{patient.pk}", headers=auth).json()
+    assert body["mrn"] == "HB-1"
+    assert body["care_team"] == [{"staff_member_id": bob.pk, "name": "Bob Nurse", "role": "nurse"}]
+    assert AccessEvent.objects.filter(action=AccessAction.API_READ).count() == 1
+
+
+def test_an_outsider_token_gets_404_for_our_patient(client, outsider_auth, patient):
+    assert client.get(f"{API}/{patient.pk}", headers=outsider_auth).status_code == 404
+    response = client.patch(
+        f"{API}/{patient.pk}",
+        {"phone": "1"},
+        content_type="application/json",
+        headers=outsider_auth,
+    )
+    assert response.status_code == 404
+    assert client.get(API, headers=outsider_auth).json()["count"] == 0
+    patient.refresh_from_db()
+    assert patient.phone == "+1 555 0199"
+
+
+def test_a_token_acts_for_its_own_clinic_only(client, alice, patient, other_clinic):
+    from ketacare.accounts.models import StaffMember
+
+    second = StaffMember.objects.create(user=alice.user, clinic=other_clinic, roles=["nurse"])
+    other_token = api_token_create(member=second, name="northside")[1]
+    response = client.get(f"{API}/{patient.pk}", headers={"Authorization": f"Bearer {other_token}"})
+    assert response.status_code == 404
+
+
+def test_it_creates_a_patient(client, auth, alice):
+    response = client.post(API, NEW, content_type="application/json", headers=auth)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["mrn"] == "HB-000001" and body["phase"] == "referred"
+    patient = Patient.objects.get(pk=body["id"])
+    assert patient.history.first().history_user == alice.user
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**NEW, "birth_date": "not a date"}, "birth_date"),
+        ({k: v for k, v in NEW.items() if k != "given_name"}, "given_name"),
+        ({**NEW, "email": "nope"}, "email"),
+        ({**NEW, "birth_date": "2999-01-01"}, "birth_date"),
+        ({**NEW, "sex_at_birth": "robot"}, "sex_at_birth"),
+        ({**NEW, "phase": "holiday"}, "phase"),
+        ({**NEW, "given_name": "x" * 101}, "given_name"),
+    ],
+)
+def test_invalid_fields_get_422_with_the_field_named(client, auth, payload, field):
+    response = client.post(API, payload, content_type="application/json", headers=auth)
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert not Patient.objects.exists()
+
+
+def test_a_duplicate_mrn_is_refused_with_the_field_named(client, auth, patient):
+    response = client.post(
+        API, {**NEW, "mrn": "HB-1"}, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "mrn", "message": "Another patient at this clinic already has this MRN."}
+    ]
+
+
+def test_malformed_json_is_a_400_not_a_500(client, auth):
+    response = client.post(API, "{not json", content_type="application/json", headers=auth)
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_it_updates_a_patient_with_a_reason_in_history(client, auth, patient, alice):
+    response = client.patch(
+        f"{API}/{patient.pk}",
+        {"phone": "+1 555 0777", "reason": "patient called"},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 200
+    assert response.json()["phone"] == "+1 555 0777"
+    record = patient.history.first()
+    assert (record.history_user, record.history_change_reason) == (alice.user, "patient called")
+
+
+def test_an_update_that_breaks_a_rule_is_refused(client, auth, patient):
+    response = client.patch(
+        f"{API}/{patient.pk}", {"email": ""}, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "email"
+    patient.refresh_from_db()
+    assert patient.email == "pat@patient.test"
+
+
+def test_an_unknown_patient_is_404(client, auth):
+    assert client.get(f"{API}/424242", headers=auth).status_code == 404
+
+
+def test_the_openapi_document_is_published(client, db):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "ketacare API"
+    assert "/api/v1/patients" in spec["paths"]

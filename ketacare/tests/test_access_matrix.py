@@ -1,0 +1,157 @@
+"""Every view and endpoint, every persona: who gets in and who is refused.
+
+`ROUTES` must name every URL pattern of the project; the last test fails when a new
+view is added without a line here, so no page ships without an outsider test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ketacare.conftest import client_for
+from ketacare.patients.models import CareTeamMember
+
+# name -> (method, kind). kind says who may use it:
+#   "patient"  staff of the patient's clinic; outsider staff get 404, patients 403
+#   "staff"    any active staff; patients 403
+#   "admin"    clinic admins of their own clinic; other staff and patients 403
+#   "portal"   the signed-in patient only; staff 403
+#   "public"   anyone (sign-in, password reset)
+#   "api"      token-authenticated; covered in api/tests
+ROUTES: dict[str, tuple[str, str]] = {
+    "home": ("GET", "public"),
+    "accounts:login": ("GET", "public"),
+    "accounts:logout": ("POST", "public"),
+    "accounts:password_reset": ("GET", "public"),
+    "accounts:password_reset_done": ("GET", "public"),
+    "accounts:password_reset_confirm": ("GET", "public"),
+    "accounts:password_reset_complete": ("GET", "public"),
+    "accounts:2fa_setup": ("GET", "staff"),
+    "accounts:2fa_verify": ("GET", "staff"),
+    "accounts:clinic_switch": ("POST", "staff"),
+    "accounts:clinic_settings": ("GET", "admin"),
+    "accounts:staff_list": ("GET", "admin"),
+    "accounts:staff_invite": ("GET", "admin"),
+    "accounts:staff_edit": ("GET", "admin"),
+    "accounts:tokens": ("GET", "staff"),
+    "accounts:token_revoke": ("POST", "staff"),
+    "patients:list": ("GET", "staff"),
+    "patients:create": ("GET", "staff"),
+    "patients:detail": ("GET", "patient"),
+    "patients:edit": ("GET", "patient"),
+    "patients:phase_change": ("POST", "patient"),
+    "patients:care_team_add": ("POST", "patient"),
+    "patients:care_team_end": ("POST", "patient"),
+    "patients:audit": ("GET", "patient"),
+    "patients:export": ("GET", "patient"),
+    "patients:portal_invite": ("POST", "patient"),
+    "portal:home": ("GET", "portal"),
+    "portal:login": ("GET", "public"),
+    "portal:logout": ("POST", "public"),
+    "portal:set_password": ("GET", "public"),
+}
+PATIENT_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "patient"]
+ADMIN_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "admin"]
+STAFF_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "staff"]
+
+
+def _url(name, patient=None, admin=None, assignment=None):
+    kwargs = {}
+    if name.startswith("patients:") and name not in ("patients:list", "patients:create"):
+        kwargs["patient_id"] = patient.pk
+    if name == "patients:care_team_end":
+        kwargs["assignment_id"] = assignment.pk
+    if name == "accounts:staff_edit":
+        kwargs["member_id"] = admin.pk
+    if name == "accounts:token_revoke":
+        kwargs["token_id"] = 1
+    if name in ("accounts:password_reset_confirm", "portal:set_password"):
+        kwargs = {"uidb64": "MQ", "token": "set-password"}
+    return reverse(name, kwargs=kwargs)
+
+
+def _call(client, name, url):
+    method = ROUTES[name][0]
+    return client.post(url) if method == "POST" else client.get(url)
+
+
+@pytest.fixture
+def assignment(patient, bob, alice):
+    from ketacare.patients import services
+
+    return services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
+
+
+@pytest.mark.parametrize("name", PATIENT_ROUTES)
+def test_outsider_staff_is_refused_every_patient_page(
+    name, charlie_client, patient, assignment, admin
+):
+    response = _call(charlie_client, name, _url(name, patient, admin, assignment))
+    assert response.status_code == 404
+    assert CareTeamMember.objects.current().filter(pk=assignment.pk).exists()
+
+
+@pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES)
+def test_a_patient_is_refused_every_staff_page(name, patient_client, patient, assignment, admin):
+    response = _call(patient_client, name, _url(name, patient, admin, assignment))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES + ["portal:home"])
+def test_anonymous_visitors_are_sent_to_sign_in(name, client, patient, assignment, admin):
+    response = _call(client, name, _url(name, patient, admin, assignment))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ADMIN_ROUTES)
+def test_staff_without_the_admin_role_are_refused_admin_pages(name, alice_client, admin):
+    assert _call(alice_client, name, _url(name, admin=admin)).status_code == 403
+
+
+def test_an_outsider_admin_cannot_edit_our_staff(charlie_client, admin):
+    url = reverse("accounts:staff_edit", kwargs={"member_id": admin.pk})
+    assert charlie_client.get(url).status_code == 404
+    assert charlie_client.post(url, {"roles": ["nurse"], "is_active": ""}).status_code == 404
+
+
+@pytest.mark.parametrize("name", PATIENT_ROUTES)
+def test_staff_of_the_clinic_may_use_every_patient_page(name, alice, patient, assignment, admin):
+    response = _call(client_for(alice.user), name, _url(name, patient, admin, assignment))
+    assert response.status_code in (200, 302)
+
+
+def test_staff_pages_refuse_a_staff_user_whose_membership_ended(alice, patient):
+    alice.is_active = False
+    alice.save()
+    c = client_for(alice.user)
+    assert c.get(reverse("patients:list")).status_code == 403
+    assert c.get(reverse("patients:detail", args=[patient.pk])).status_code == 403
+
+
+def test_staff_are_refused_the_portal(alice_client):
+    assert alice_client.get(reverse("portal:home")).status_code == 403
+
+
+def test_one_patient_never_sees_another_patients_record(other_patient_user, patient):
+    response = client_for(other_patient_user).get(reverse("portal:home"))
+    assert response.status_code == 200
+    assert b"Quinn" in response.content
+    assert patient.family_name.encode() not in response.content
+
+
+def _all_url_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _all_url_names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}"
+
+
+def test_every_route_is_in_the_access_matrix():
+    names = {n for n in _all_url_names() if not n.startswith(("admin:", "api:"))}
+    missing = names - set(ROUTES)
+    assert not missing, f"Add these routes to ROUTES with their access kind: {sorted(missing)}"
