@@ -69,8 +69,9 @@ def patient_timeline(patient: Patient) -> list[TimelineEntry]:
             if not change.from_phase
             else f"{change.get_from_phase_display()} → {change.get_to_phase_display()}"
         )
+        detail = "" if change.reason == "Registered" else change.reason
         entries.append(
-            TimelineEntry(change.changed_at, "phase", title, change.reason, str(change.changed_by))
+            TimelineEntry(change.changed_at, "phase", title, detail, str(change.changed_by))
         )
     team = CareTeamMember.objects.filter(patient=patient).select_related("staff_member__user")
     for member in team:

@@ -1,0 +1,141 @@
+"""Journeys in a real Chromium (Debian's), driven by Playwright. Screenshots go to
+test-artifacts/screenshots/ so a person can look at what the product shows.
+
+Outside CI a missing Chromium is a loud skip; with CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ketacare.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is not installed, and CI=true forbids skipping browser tests.")
+        pytest.skip(
+            "*** Chromium not found: browser journeys SKIPPED (apt-get install chromium) ***"
+        )
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield pg
+    context.close()
+    # A CSP violation or a broken script shows up here.
+    assert not [e for e in errors if "404" not in e], errors
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _sign_in(page, base, email, path="/accounts/login/"):
+    page.goto(base + path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_staff_sign_in_find_a_patient_and_open_the_chart(live_server, page, alice, bob, patient):
+    from ketacare.patients import services
+
+    services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
+    page.goto(live_server.url + "/accounts/login/")
+    page.screenshot(path=SHOTS / "01-staff-login.png", full_page=True)
+    # keyboard only: the email field has focus, Tab moves on, Enter submits
+    page.keyboard.type(alice.user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/patients/")
+    assert page.get_by_role("heading", name="Patients").is_visible()
+    page.get_by_label("Search").fill("Exam")
+    page.wait_for_timeout(600)  # htmx debounce (300 ms) and the swap
+    assert page.get_by_role("link", name="Example, Pat").is_visible()
+    page.screenshot(path=SHOTS / "02-patient-list.png", full_page=True)
+    page.get_by_role("link", name="Example, Pat").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Pat Example").is_visible()
+    assert page.get_by_text("Bob Nurse").first.is_visible()
+    page.screenshot(path=SHOTS / "03-patient-chart.png", full_page=True)
+    page.get_by_role("link", name="Audit trail").click()
+    assert page.get_by_text("Opened the chart").first.is_visible()
+    page.screenshot(path=SHOTS / "04-audit-trail.png", full_page=True)
+
+
+def test_a_registration_with_bad_input_shows_the_errors_and_keeps_the_text(
+    live_server, page, alice
+):
+    _sign_in(page, live_server.url, alice.user.email)
+    page.goto(live_server.url + "/patients/new/")
+    page.get_by_label("Given name").fill("Rae")
+    page.get_by_label("Family name").fill("Nguyen")
+    page.get_by_label("Birth date").fill("2999-01-01")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("The date of birth is in the future.").is_visible()
+    assert page.get_by_label("Family name").input_value() == "Nguyen"
+    page.screenshot(path=SHOTS / "05-form-errors.png", full_page=True)
+
+
+def test_an_outsider_is_refused_our_patient(live_server, page, charlie, patient):
+    _sign_in(page, live_server.url, charlie.user.email)
+    assert "Example" not in page.content()
+    response = page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Not found").is_visible()
+    assert "Example" not in page.content()
+    page.screenshot(path=SHOTS / "06-outsider-refused.png", full_page=True)
+
+
+def test_a_patient_uses_the_portal_on_a_phone(live_server, phone, patient_user, patient):
+    _sign_in(phone, live_server.url, patient_user.email, path="/portal/login/")
+    assert phone.get_by_role("heading", name="Hello, Pat").is_visible()
+    assert phone.get_by_text("emergency").first.is_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page scrolls sideways on a phone ({width}px)"
+    phone.screenshot(path=SHOTS / "07-portal-phone.png", full_page=True)
