@@ -50,7 +50,7 @@ fmt: $(STAMP)
 
 ## Benchmarks (run on purpose; results go to docs/benchmarks.md by hand with date and machine)
 bench: $(STAMP)
-	$(VENV)/bin/pytest bench -q --benchmark-only -p no:django-ketacare
+	$(VENV)/bin/pytest bench -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds
 
 vendor:
 	scripts/vendor.sh

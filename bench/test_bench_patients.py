@@ -1,0 +1,87 @@
+"""Speed of the pages a coordinator uses all day, on a clinic of 2,000 patients.
+
+Run on purpose with `make bench`; results are copied to docs/benchmarks.md with the date
+and the machine. Never part of `make test`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.test import Client
+
+from ketacare.accounts.models import Clinic, Role, StaffMember, User
+from ketacare.accounts.services import api_token_create
+from ketacare.core.phases import Phase, check_move
+from ketacare.patients.models import CareTeamMember, Patient
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def clinic_data(django_db_setup, django_db_blocker):
+    rng = random.Random(1)
+    with django_db_blocker.unblock():
+        clinic = Clinic.objects.create(name="Bench", slug="bench")
+        user = User.objects.create_user(email="b@bench.test", full_name="Bench", password="x")
+        member = StaffMember.objects.create(user=user, clinic=clinic, roles=[Role.PRESCRIBER])
+        Patient.objects.bulk_create(
+            Patient(clinic=clinic, mrn=f"B-{i:06d}", given_name=f"G{i}", family_name=f"F{i:05d}",
+                    birth_date=dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                    email=f"p{i}@bench.test", phase=rng.choice(list(Phase)).value)
+            for i in range(N)
+        )
+        now = dt.datetime.now(dt.UTC)
+        CareTeamMember.objects.bulk_create(
+            CareTeamMember(patient=p, staff_member=member, role="prescriber", started_at=now)
+            for p in Patient.objects.filter(clinic=clinic)
+        )
+        token = api_token_create(member=member, name="bench")[1]
+        first = Patient.objects.filter(clinic=clinic).first()
+        yield user, token, first
+        # the module's data stays in the test database, which is dropped at the end
+
+
+def _client(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.mark.django_db
+def test_patient_list_page(benchmark, clinic_data):
+    user, _, _ = clinic_data
+    c = _client(user)
+    response = benchmark(c.get, "/patients/")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_patient_list_search(benchmark, clinic_data):
+    user, _, _ = clinic_data
+    c = _client(user)
+    response = benchmark(c.get, "/patients/", {"q": "F0123", "phase": "induction"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_patient_chart_page(benchmark, clinic_data):
+    user, _, first = clinic_data
+    c = _client(user)
+    response = benchmark(c.get, f"/patients/{first.pk}/")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_patient_list_50(benchmark, clinic_data):
+    _, token, _ = clinic_data
+    c = Client()
+    response = benchmark(c.get, "/api/v1/patients", {"limit": 50},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_core_phase_check(benchmark):
+    benchmark(check_move, "induction", "maintenance", reason="response")
