@@ -28,9 +28,15 @@ def clinic_data(django_db_setup, django_db_blocker):
         user = User.objects.create_user(email="b@bench.test", full_name="Bench", password="x")
         member = StaffMember.objects.create(user=user, clinic=clinic, roles=[Role.PRESCRIBER])
         Patient.objects.bulk_create(
-            Patient(clinic=clinic, mrn=f"B-{i:06d}", given_name=f"G{i}", family_name=f"F{i:05d}",
-                    birth_date=dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
-                    email=f"p{i}@bench.test", phase=rng.choice(list(Phase)).value)
+            Patient(
+                clinic=clinic,
+                mrn=f"B-{i:06d}",
+                given_name=f"G{i}",
+                family_name=f"F{i:05d}",
+                birth_date=dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                email=f"p{i}@bench.test",
+                phase=rng.choice(list(Phase)).value,
+            )
             for i in range(N)
         )
         now = dt.datetime.now(dt.UTC)
@@ -78,8 +84,9 @@ def test_patient_chart_page(benchmark, clinic_data):
 def test_api_patient_list_50(benchmark, clinic_data):
     _, token, _ = clinic_data
     c = Client()
-    response = benchmark(c.get, "/api/v1/patients", {"limit": 50},
-                         headers={"Authorization": f"Bearer {token}"})
+    response = benchmark(
+        c.get, "/api/v1/patients", {"limit": 50}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
 
 

@@ -285,7 +285,9 @@ def test_an_unknown_patient_is_a_404_not_a_500(alice_client):
     assert alice_client.get("/patients/abc/").status_code == 404
 
 
-def test_the_list_page_does_a_fixed_number_of_queries(alice_client, many, django_assert_max_num_queries):
+def test_the_list_page_does_a_fixed_number_of_queries(
+    alice_client, many, django_assert_max_num_queries
+):
     # No N+1: the care team of 25 patients on a page comes from one prefetch.
     with django_assert_max_num_queries(12):
         alice_client.get(reverse("patients:list"))
