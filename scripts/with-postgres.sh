@@ -29,14 +29,15 @@ if [ "$(id -u)" = "0" ]; then
   as_user=(runuser -u "$runas" --)
 fi
 cleanup() {
-  "${as_user[@]}" "$PG_CTL" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
+  cd "$tmp" 2>/dev/null && "${as_user[@]}" "$PG_CTL" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"${as_user[@]}" "$INITDB" -D "$tmp/data" -U ketacare --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${as_user[@]}" "$PG_CTL" -D "$tmp/data" -l "$tmp/server.log" -w \
-  -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null
+# Run from the temporary directory: the postgres account may not enter the caller's.
+(cd "$tmp" && "${as_user[@]}" "$INITDB" -D "$tmp/data" -U ketacare --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null)
+(cd "$tmp" && "${as_user[@]}" "$PG_CTL" -D "$tmp/data" -l "$tmp/server.log" -w \
+  -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null)
 echo "PostgreSQL $("$PG_CTL" --version | awk '{print $3}') running on 127.0.0.1:$port"
 
 export DATABASE_URL="postgres://ketacare@127.0.0.1:$port/postgres"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -52,6 +54,16 @@ def _patient(request: HttpRequest, patient_id: int) -> Patient:
     return patient
 
 
+def _require_object(request: HttpRequest) -> None:
+    """Refuse a body that is valid JSON but not an object (django-ninja would read `[1]` as {})."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return  # django-ninja has already answered 400 for unparseable JSON
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "The body must be a JSON object."})
+
+
 def _detail(patient: Patient) -> PatientDetailOut:
     team = [
         CareTeamOut(
@@ -95,6 +107,7 @@ def get_patient(request: HttpRequest, patient_id: int) -> Any:
 
 @router.post("", response={201: PatientDetailOut, **ERRORS})
 def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
+    _require_object(request)
     member = _acting(request)
     data = payload.model_dump()
     phase = data.pop("phase")
@@ -104,6 +117,7 @@ def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
 
 @router.patch("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientUpdate) -> Any:
+    _require_object(request)
     patient = _patient(request, patient_id)
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("reason", "") or "updated through the API"

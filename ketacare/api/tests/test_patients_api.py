@@ -184,3 +184,21 @@ def test_the_openapi_document_is_published(client, db):
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["info"]["title"] == "ketacare API"
     assert "/api/v1/patients" in spec["paths"]
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "null", '{"given_name": 5}', '{"birth_date": []}'])
+def test_odd_json_bodies_get_a_4xx_json_answer(client, auth, body):
+    response = client.post(API, body, content_type="application/json", headers=auth)
+    assert 400 <= response.status_code < 500
+    assert "detail" in response.json()
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("patch", ['{"mrn": ""}', '{"preferred_contact": "pigeon"}', "[1]"])
+def test_odd_patches_are_refused_and_change_nothing(client, auth, patient, patch):
+    response = client.patch(
+        f"{API}/{patient.pk}", patch, content_type="application/json", headers=auth
+    )
+    assert 400 <= response.status_code < 500
+    patient.refresh_from_db()
+    assert (patient.mrn, patient.preferred_contact) == ("HB-1", "email")
