@@ -200,7 +200,7 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             number += 1
             mrn = f"HL-{number:06d}"
             given = GIVEN[(number - 1) % len(GIVEN)]
-            family = FAMILY[(number * 7) % len(FAMILY)]
+            family = FAMILY[(number * 7 + number // len(GIVEN)) % len(FAMILY)]
             if number == 27:  # the demo patient login: in maintenance, with a full history
                 given, family = "Alex", "Rivera"
             birth = dt.date(1950 + rng.randrange(0, 55), rng.randrange(1, 13), rng.randrange(1, 29))
@@ -256,6 +256,7 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             if number == 27:
                 user = _user(DEMO_PATIENT_EMAIL, patient.legal_name)
                 patient.portal_user = user
+                patient._change_reason = "portal account created (demo)"  # type: ignore[attr-defined]
                 patient.save(update_fields=["portal_user"])
 
     # A few patients at the other clinic, so an outsider has something of their own.

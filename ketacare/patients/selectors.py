@@ -122,6 +122,15 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+def _field_value(model_field: Any, value: Any) -> str:
+    """Show a stored value as a person reads it: choice labels, not codes or row ids."""
+    if model_field.is_relation:
+        return "linked" if value else "—"
+    if model_field.choices:
+        return _display(dict(model_field.flatchoices).get(value, value))
+    return _display(value)
+
+
 def _history_entries(records: list[Any], label: str) -> list[AuditEntry]:
     """Turn simple-history rows (oldest first) into entries with field-level changes."""
     entries: list[AuditEntry] = []
@@ -135,10 +144,10 @@ def _history_entries(records: list[Any], label: str) -> list[AuditEntry]:
             delta = record.diff_against(previous)
             changes = []
             for change in delta.changes:
-                verbose = record.instance._meta.get_field(change.field).verbose_name
-                changes.append(
-                    FieldChange(str(verbose), _display(change.old), _display(change.new))
-                )
+                model_field = record.instance._meta.get_field(change.field)
+                old = _field_value(model_field, change.old)
+                new = _field_value(model_field, change.new)
+                changes.append(FieldChange(str(model_field.verbose_name), old, new))
             entries.append(
                 AuditEntry(record.history_date, who, f"{label} changed", reason, changes)
             )
@@ -161,22 +170,6 @@ def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
         by_member.setdefault(record.id, []).append(record)
     for member_records in by_member.values():
         entries.extend(_history_entries(member_records, "Care team assignment"))
-    for change in PhaseChange.objects.filter(patient=patient).select_related("changed_by"):
-        entries.append(
-            AuditEntry(
-                change.changed_at,
-                str(change.changed_by),
-                "Phase changed",
-                change.reason,
-                [
-                    FieldChange(
-                        "phase",
-                        _display(change.get_from_phase_display()),
-                        change.get_to_phase_display(),
-                    )
-                ],
-            )
-        )
     for event in AccessEvent.objects.filter(patient=patient).select_related("actor"):
         entries.append(
             AuditEntry(event.at, str(event.actor), event.get_action_display(), "", [], "access")

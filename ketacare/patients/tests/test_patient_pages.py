@@ -291,3 +291,30 @@ def test_the_list_page_does_a_fixed_number_of_queries(
     # No N+1: the care team of 25 patients on a page comes from one prefetch.
     with django_assert_max_num_queries(12):
         alice_client.get(reverse("patients:list"))
+
+
+def test_times_are_shown_in_the_clinics_time_zone(alice_client, alice, clinic):
+    import time_machine
+
+    # 15:30 UTC on 1 July is 10:30 in Chicago (CDT, UTC-5).
+    with time_machine.travel(dt.datetime(2026, 7, 1, 15, 30, tzinfo=dt.UTC), tick=False):
+        p = services.patient_create(
+            clinic=clinic,
+            by=alice.user,
+            given_name="Tz",
+            family_name="Zone",
+            birth_date=dt.date(1990, 1, 1),
+            email="tz@patient.test",
+        )
+    content = alice_client.get(reverse("patients:detail", args=[p.pk])).content
+    assert b"1 Jul 2026, 10:30" in content
+    assert b"1 Jul 2026, 15:30" not in content
+
+
+def test_the_audit_trail_shows_phase_labels_once_per_move(alice_client, alice, patient):
+    services.patient_phase_change(
+        patient=patient, to_phase="evaluation", reason="booked", by=alice.user
+    )
+    content = alice_client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
+    assert "phase: <del>Referred</del> → <ins>Evaluation</ins>" in content
+    assert content.count("<ins>Evaluation</ins>") == 1
