@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "ketacare.audit",
     "ketacare.patients",
     "ketacare.portal",
+    "ketacare.measures",
+    "ketacare.alerts",
     "ketacare.api",
 ]
 
@@ -194,6 +196,16 @@ EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "ketacare <no-reply@ketacare.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Text messages: console in demo, an outbox in tests; a provider class in production.
+SMS_BACKEND = envstr(
+    "SMS_BACKEND",
+    "ketacare.measures.sms.LocmemSmsBackend"
+    if TESTING
+    else "ketacare.measures.sms.ConsoleSmsBackend",
+)
+if TESTING:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Security. Production values satisfy `manage.py check --deploy`.
 _secure = not (DEBUG or DEMO or TESTING)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("ketacare.accounts.urls")),
     path("patients/", include("ketacare.patients.urls")),
     path("portal/", include("ketacare.portal.urls")),
+    path("", include("ketacare.measures.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

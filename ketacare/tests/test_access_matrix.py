@@ -19,6 +19,7 @@ from ketacare.patients.models import CareTeamMember
 #   "portal"   the signed-in patient only; staff 403
 #   "public"   anyone (sign-in, password reset)
 #   "api"      token-authenticated; covered in api/tests
+#   "link"     a secure check-in link: the unguessable token is the key (measures/tests)
 ROUTES: dict[str, tuple[str, str]] = {
     "home": ("GET", "public"),
     "accounts:login": ("GET", "public"),
@@ -50,6 +51,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "portal:login": ("GET", "public"),
     "portal:logout": ("POST", "public"),
     "portal:set_password": ("GET", "public"),
+    "measures:link": ("GET", "link"),
+    "measures:link_save": ("POST", "link"),
+    "measures:link_renew": ("POST", "link"),
 }
 PATIENT_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "patient"]
 ADMIN_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "admin"]

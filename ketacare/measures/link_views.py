@@ -1,0 +1,134 @@
+"""The secure-link questionnaire: no login, one check-in, answers saved as they are given."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ketacare.measures import selectors, services
+from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
+
+
+def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
+    """Return "ok", "unknown", "done", "expired" or "replaced" for a link."""
+    now = timezone.now()
+    if checkin is None or link is None:
+        return "unknown"
+    if checkin.status == CheckInStatus.SUBMITTED or link.used_at is not None:
+        return "done"
+    if link.revoked_at is not None:
+        return "replaced"
+    if checkin.status not in OPEN_STATUSES or link.expires_at <= now or checkin.expires_at <= now:
+        return "expired"
+    return "ok"
+
+
+def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | None) -> HttpResponse:
+    status = 404 if state == "unknown" else 410
+    context = {
+        "state": state,
+        "token": token,
+        "clinic": checkin.patient.clinic if checkin else None,
+    }
+    return render(request, "measures/link_closed.html", context, status=status)
+
+
+def _blocks_from_post(request: HttpRequest, checkin: CheckIn) -> None:
+    """Save every answer in a plain (no-JavaScript) form post into the draft."""
+    now = timezone.now()
+    for key, raw in request.POST.dict().items():
+        if "." not in key or key == "csrfmiddlewaretoken":
+            continue
+        instrument, item = key.split(".", 1)
+        try:
+            value = int(raw)
+        except ValueError:
+            continue
+        try:
+            services.checkin_save_answer(
+                checkin=checkin, instrument=instrument, item=item, value=value, now=now
+            )
+        except ValidationError:
+            continue  # shown as a missing answer below
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    if hasattr(exc, "error_dict"):
+        return {k: " ".join(v) for k, v in exc.message_dict.items()}
+    return {"__all__": " ".join(exc.messages)}
+
+
+@never_cache
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    checkin, link_row = services.checkin_for_token(token)
+    state = _state(checkin, link_row)
+    if state != "ok" or checkin is None:
+        return _closed(request, state, token, checkin)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        _blocks_from_post(request, checkin)
+        checkin.refresh_from_db()
+        try:
+            _, alerts = services.checkin_submit(
+                checkin=checkin, source=Source.LINK, now=timezone.now()
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            urgent = any(a.severity == "urgent" for a in alerts)
+            return render(
+                request,
+                "measures/thanks.html",
+                {"clinic": checkin.patient.clinic, "urgent": urgent},
+            )
+    else:
+        services.checkin_mark_opened(checkin, timezone.now())
+    context = {
+        "checkin": checkin,
+        "token": token,
+        "clinic": checkin.patient.clinic,
+        "patient": checkin.patient,
+        "errors": errors,
+        "form_error": errors.get("__all__", ""),
+        "blocks": selectors.questionnaire_blocks(checkin.instruments, checkin.draft, errors),
+    }
+    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
+
+
+@require_POST
+def link_save(request: HttpRequest, token: str) -> HttpResponse:
+    """htmx: keep one answer; answer with the instrument's block re-drawn (skip logic)."""
+    checkin, link_row = services.checkin_for_token(token)
+    state = _state(checkin, link_row)
+    if state != "ok" or checkin is None:
+        return _closed(request, state, token, checkin)
+    name = request.POST.get("name", "")
+    instrument, _, item = name.partition(".")
+    try:
+        value = int(request.POST.get(name, ""))
+        services.checkin_save_answer(
+            checkin=checkin, instrument=instrument, item=item, value=value, now=timezone.now()
+        )
+    except (ValueError, ValidationError):
+        return HttpResponse(
+            "That answer could not be saved. Please choose one of the options.", status=422
+        )
+    blocks = selectors.questionnaire_blocks([instrument], checkin.draft)
+    return render(
+        request, "measures/_block.html", {"block": blocks[0], "token": token, "saved": True}
+    )
+
+
+@require_POST
+def link_renew(request: HttpRequest, token: str) -> HttpResponse:
+    """Send a fresh link to the contact details on file (never to an address typed here)."""
+    checkin, link_row = services.checkin_for_token(token)
+    state = _state(checkin, link_row)
+    if checkin is None or state in ("unknown", "done"):
+        return _closed(request, state, token, checkin)
+    services.checkin_resend(checkin=checkin, now=timezone.now(), detail="asked for by the patient")
+    return render(request, "measures/link_renewed.html", {"clinic": checkin.patient.clinic})

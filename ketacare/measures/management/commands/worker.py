@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+import socket
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from ketacare.measures.worker import run_once
+
+
+class Command(BaseCommand):
+    help = "Schedule, send, remind and expire check-ins, in a loop. Run any number of these."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one round and exit.")
+        parser.add_argument("--interval", type=int, default=30, help="Seconds between rounds.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.stdout.write(f"ketacare worker {worker} started")
+        while True:
+            done = run_once(now=timezone.now(), worker=worker)
+            if any(done.values()):
+                self.stdout.write(", ".join(f"{k} {v}" for k, v in done.items()))
+            if options["once"]:
+                return
+            time.sleep(options["interval"])
