@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent htmx.org@2.0.11 >/dev/null && tar xzf htmx.org-*.tgz)
-cp "$tmp/package/dist/htmx.min.js" static/vendor/htmx.min.js
-echo "vendored htmx 2.0.11"
+fetch() {  # package@version, file inside the package
+  (cd "$tmp" && rm -rf package && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz && rm ./*.tgz)
+  cp "$tmp/package/$2" static/vendor/
+}
+fetch htmx.org@2.0.11 dist/htmx.min.js
+fetch vega@5.33.1 build/vega.min.js
+fetch vega-lite@5.23.0 build/vega-lite.min.js
+fetch vega-embed@6.29.0 build/vega-embed.min.js
+fetch vega-interpreter@1.2.1 build/vega-interpreter.min.js
+echo "vendored: $(ls static/vendor/*.js | xargs -n1 basename | tr '\n' ' ')"

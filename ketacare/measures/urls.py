@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketacare.measures import link_views
+from ketacare.measures import link_views, views
 
 app_name = "measures"
 
@@ -8,4 +8,18 @@ urlpatterns = [
     path("c/<str:token>/", link_views.link, name="link"),
     path("c/<str:token>/save/", link_views.link_save, name="link_save"),
     path("c/<str:token>/new-link/", link_views.link_renew, name="link_renew"),
+    path("patients/<int:patient_id>/scores/", views.scores, name="scores"),
+    path(
+        "patients/<int:patient_id>/scores/new/<str:instrument>/",
+        views.response_new,
+        name="response_new",
+    ),
+    path(
+        "patients/<int:patient_id>/scores/<int:response_id>/amend/",
+        views.response_amend,
+        name="response_amend",
+    ),
+    path("patients/<int:patient_id>/checkins/send/", views.checkin_send_now, name="send_now"),
+    path("checkins/", views.checkin_worklist, name="worklist"),
+    path("checkins/<int:checkin_id>/resend/", views.checkin_resend, name="resend"),
 ]

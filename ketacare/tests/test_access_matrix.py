@@ -54,15 +54,30 @@ ROUTES: dict[str, tuple[str, str]] = {
     "measures:link": ("GET", "link"),
     "measures:link_save": ("POST", "link"),
     "measures:link_renew": ("POST", "link"),
+    "measures:scores": ("GET", "patient"),
+    "measures:response_new": ("GET", "patient"),
+    "measures:response_amend": ("GET", "patient"),
+    "measures:send_now": ("POST", "patient"),
+    "measures:worklist": ("GET", "staff"),
+    "measures:resend": ("POST", "staff"),
 }
 PATIENT_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "patient"]
 ADMIN_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "admin"]
 STAFF_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "staff"]
 
 
-def _url(name, patient=None, admin=None, assignment=None):
+def _url(name, patient=None, admin=None, assignment=None, response=None, checkin=None):
     kwargs = {}
-    if name.startswith("patients:") and name not in ("patients:list", "patients:create"):
+    needs_patient = name.startswith("patients:") and name not in (
+        "patients:list",
+        "patients:create",
+    )
+    if needs_patient or name in (
+        "measures:scores",
+        "measures:response_new",
+        "measures:response_amend",
+        "measures:send_now",
+    ):
         kwargs["patient_id"] = patient.pk
     if name == "patients:care_team_end":
         kwargs["assignment_id"] = assignment.pk
@@ -70,6 +85,12 @@ def _url(name, patient=None, admin=None, assignment=None):
         kwargs["member_id"] = admin.pk
     if name == "accounts:token_revoke":
         kwargs["token_id"] = 1
+    if name == "measures:response_new":
+        kwargs["instrument"] = "gad7"
+    if name == "measures:response_amend":
+        kwargs["response_id"] = response.pk
+    if name == "measures:resend":
+        kwargs["checkin_id"] = checkin.pk
     if name in ("accounts:password_reset_confirm", "portal:set_password"):
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(name, kwargs=kwargs)
@@ -87,26 +108,70 @@ def assignment(patient, bob, alice):
     return services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
 
 
+@pytest.fixture
+def response(patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services
+
+    return services.response_record(
+        patient=patient,
+        instrument="gad7",
+        answers={str(i): 1 for i in range(1, 8)},
+        context="ad_hoc",
+        source="staff",
+        collected_at=timezone.now(),
+    )[0]
+
+
+@pytest.fixture
+def checkin(patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services
+
+    return services.checkin_create(
+        patient=patient, instruments_=["gad7"], context="weekly", due_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def objs(patient, assignment, admin, response, checkin):
+    return {
+        "patient": patient,
+        "assignment": assignment,
+        "admin": admin,
+        "response": response,
+        "checkin": checkin,
+    }
+
+
 @pytest.mark.parametrize("name", PATIENT_ROUTES)
-def test_outsider_staff_is_refused_every_patient_page(
-    name, charlie_client, patient, assignment, admin
-):
-    response = _call(charlie_client, name, _url(name, patient, admin, assignment))
-    assert response.status_code == 404
-    assert CareTeamMember.objects.current().filter(pk=assignment.pk).exists()
+def test_outsider_staff_is_refused_every_patient_page(name, charlie_client, objs):
+    result = _call(charlie_client, name, _url(name, **objs))
+    assert result.status_code == 404
+    assert CareTeamMember.objects.current().filter(pk=objs["assignment"].pk).exists()
+
+
+@pytest.mark.parametrize("name", [n for n, (_, kind) in ROUTES.items() if kind == "staff"])
+def test_outsider_staff_cannot_touch_our_check_ins(name, charlie_client, objs):
+    result = _call(charlie_client, name, _url(name, **objs))
+    assert result.status_code in (200, 302, 404)
+    assert objs["patient"].display_name.encode() not in result.content
+    objs["checkin"].refresh_from_db()
+    assert objs["checkin"].status == "scheduled"
 
 
 @pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES)
-def test_a_patient_is_refused_every_staff_page(name, patient_client, patient, assignment, admin):
-    response = _call(patient_client, name, _url(name, patient, admin, assignment))
-    assert response.status_code == 403
+def test_a_patient_is_refused_every_staff_page(name, patient_client, objs):
+    assert _call(patient_client, name, _url(name, **objs)).status_code == 403
 
 
 @pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES + ["portal:home"])
-def test_anonymous_visitors_are_sent_to_sign_in(name, client, patient, assignment, admin):
-    response = _call(client, name, _url(name, patient, admin, assignment))
-    assert response.status_code == 302
-    assert "/login/" in response["Location"]
+def test_anonymous_visitors_are_sent_to_sign_in(name, client, objs):
+    result = _call(client, name, _url(name, **objs))
+    assert result.status_code == 302
+    assert "/login/" in result["Location"]
 
 
 @pytest.mark.parametrize("name", ADMIN_ROUTES)
@@ -120,9 +185,12 @@ def test_an_outsider_admin_cannot_edit_our_staff(charlie_client, admin):
     assert charlie_client.post(url, {"roles": ["nurse"], "is_active": ""}).status_code == 404
 
 
-@pytest.mark.parametrize("name", PATIENT_ROUTES)
-def test_staff_of_the_clinic_may_use_every_patient_page(name, alice, patient, assignment, admin):
-    response = _call(client_for(alice.user), name, _url(name, patient, admin, assignment))
+# token_revoke needs a token of one's own; accounts/tests/test_tokens.py covers it.
+@pytest.mark.parametrize(
+    "name", [n for n in PATIENT_ROUTES + STAFF_ROUTES if n != "accounts:token_revoke"]
+)
+def test_staff_of_the_clinic_may_use_every_patient_page(name, alice, objs):
+    response = _call(client_for(alice.user), name, _url(name, **objs))
     assert response.status_code in (200, 302)
 
 

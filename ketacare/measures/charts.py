@@ -1,0 +1,100 @@
+"""Vega-Lite specs built in Python. Every chart has the same data as a table beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketacare.core import instruments
+
+BAND_COLOURS = ["#e8f5ec", "#fff6da", "#ffe6cc", "#fddede", "#f8cccc"]
+
+
+def _instrument_layer(code: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    definition = instruments.get(code)
+    bands = [
+        {
+            "low": b.low,
+            "high": b.high + 1 if b.high < definition.max_total else b.high,
+            "band": b.label,
+        }
+        for b in definition.bands
+    ]
+    points = [r for r in rows if r["instrument"] == definition.name]
+    y = {
+        "field": "total",
+        "type": "quantitative",
+        "title": f"{definition.name} total",
+        "scale": {"domain": [0, definition.max_total]},
+    }
+    return {
+        "title": f"{definition.name} ({definition.recall.lower()})",
+        "width": "container",
+        "height": 180,
+        "layer": [
+            {
+                "data": {"values": bands},
+                "mark": {"type": "rect", "opacity": 0.9},
+                "encoding": {
+                    "y": {
+                        "field": "low",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, definition.max_total]},
+                        "title": None,
+                    },
+                    "y2": {"field": "high"},
+                    "color": {
+                        "field": "band",
+                        "type": "nominal",
+                        "title": "Severity band",
+                        "sort": [b.label for b in definition.bands],
+                        "scale": {
+                            "domain": [b.label for b in definition.bands],
+                            "range": BAND_COLOURS[: len(bands)],
+                        },
+                    },
+                },
+            },
+            {
+                "data": {"values": points},
+                "mark": {
+                    "type": "line",
+                    "point": {"filled": True, "size": 60},
+                    "color": "#1f5fa8",
+                    "strokeWidth": 2,
+                },
+                "encoding": {
+                    "x": {
+                        "field": "at",
+                        "type": "temporal",
+                        "title": None,
+                        "axis": {"format": "%d %b"},
+                    },
+                    "y": y,
+                    "tooltip": [
+                        {"field": "date", "title": "Date"},
+                        {"field": "total", "title": "Total"},
+                        {"field": "band", "title": "Band"},
+                    ],
+                },
+            },
+        ],
+        "resolve": {"scale": {"color": "independent"}},
+    }
+
+
+def trajectory_spec(
+    rows: list[dict[str, Any]], codes: tuple[str, ...] = ("gad7", "phq9")
+) -> dict[str, Any]:
+    """Return a Vega-Lite spec: one panel per instrument, severity bands shaded."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Anxiety (GAD-7) and depression (PHQ-9) totals over time, with the "
+        "severity bands shaded.",
+        "vconcat": [_instrument_layer(code, rows) for code in codes],
+        "resolve": {"legend": {"color": "independent"}},
+        "config": {
+            "font": "system-ui, sans-serif",
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12},
+        },
+    }

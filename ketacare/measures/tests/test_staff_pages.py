@@ -1,0 +1,164 @@
+import datetime as dt
+import json
+
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from ketacare.alerts.models import Alert
+from ketacare.measures import services
+from ketacare.measures.models import Amendment, CheckIn, Response
+
+
+def record(patient, code, value, days_ago, **extra):
+    answers = {
+        i.code: value
+        for i in __import__("ketacare.core.instruments", fromlist=["get"]).get(code).items
+        if i.required
+    }
+    answers.update(extra)
+    return services.response_record(
+        patient=patient,
+        instrument=code,
+        answers=answers,
+        context="weekly",
+        source="link",
+        collected_at=timezone.now() - dt.timedelta(days=days_ago),
+    )[0]
+
+
+def test_the_scores_page_shows_bands_change_from_baseline_and_the_chart_data(alice_client, patient):
+    record(patient, "gad7", 2, 30)  # 14 moderate: baseline
+    record(patient, "gad7", 1, 1)  # 7 mild: improved by 7
+    record(patient, "phq9", 1, 1, **{"9": 0})
+    response = alice_client.get(reverse("measures:scores", args=[patient.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<strong>7</strong> Mild" in content and "-7" in content and "improved" in content
+    spec = json.loads(response.context["spec"])
+    assert [panel["title"].split(" ")[0] for panel in spec["vconcat"]] == ["GAD-7", "PHQ-9"]
+    points = spec["vconcat"][0]["layer"][1]["data"]["values"]
+    assert [p["total"] for p in points] == [14, 7]
+    assert [r["total"] for r in response.context["rows"] if r["instrument"] == "GAD-7"] == [14, 7]
+
+
+def test_staff_enter_a_clinician_rated_questionnaire(alice_client, alice, patient):
+    data = {"context": "pre_dose", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    data.update({f"item_{i}": "2" for i in range(1, 15)})
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "hama"]), data)
+    assert response.status_code == 302
+    stored = Response.objects.get()
+    assert (stored.instrument, stored.total, stored.source, stored.collected_by) == (
+        "hama",
+        28,
+        "staff",
+        alice.user,
+    )
+
+
+def test_a_missing_item_is_shown_beside_it_and_nothing_is_saved(alice_client, patient):
+    data = {"context": "ad_hoc", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    data.update({f"item_{i}": "1" for i in range(1, 7)})  # item 7 missing
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
+    assert response.status_code == 200
+    assert b"Answer item 7" in response.content
+    assert not Response.objects.exists()
+
+
+def test_a_future_collection_time_is_refused(alice_client, patient):
+    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    data = {"context": "ad_hoc", "collected_at": future, **{f"item_{i}": "1" for i in range(1, 8)}}
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
+    assert b"in the future" in response.content
+    assert not Response.objects.exists()
+
+
+def test_an_unknown_instrument_is_a_404(alice_client, patient):
+    assert (
+        alice_client.get(reverse("measures:response_new", args=[patient.pk, "bdi"])).status_code
+        == 404
+    )
+
+
+def test_staff_entry_of_a_positive_cssrs_raises_an_urgent_alert(alice_client, patient):
+    data = {
+        "context": "ad_hoc",
+        "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "item_1": "1",
+        "item_2": "1",
+        "item_3": "1",
+        "item_4": "1",
+        "item_5": "0",
+        "item_6": "0",
+    }
+    response = alice_client.post(
+        reverse("measures:response_new", args=[patient.pk, "cssrs"]), data, follow=True
+    )
+    assert b"Alert raised" in response.content
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.severity) == ("cssrs_high", "urgent")
+
+
+def test_a_correction_keeps_the_original_and_needs_a_reason(alice_client, alice, patient):
+    stored = record(patient, "gad7", 1, 1)
+    url = reverse("measures:response_amend", args=[patient.pk, stored.pk])
+    data = {
+        "context": "weekly",
+        "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        **{f"item_{i}": "1" for i in range(1, 8)},
+        "item_7": "3",
+    }
+    assert b"This field is required" in alice_client.post(url, data).content
+    response = alice_client.post(
+        url, {**data, "reason": "patient meant nearly every day on item 7"}
+    )
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert stored.total == 9
+    amendment = Amendment.objects.get()
+    assert (amendment.total_before, amendment.total_after, amendment.amended_by) == (
+        7,
+        9,
+        alice.user,
+    )
+    assert stored.history.count() == 2
+
+
+def test_send_now_creates_and_sends_a_check_in(alice_client, patient):
+    alice_client.post(reverse("measures:send_now", args=[patient.pk]))
+    checkin = CheckIn.objects.get()
+    assert checkin.status == "sent" and checkin.channel == "email"
+    assert mail.outbox[-1].to == [patient.email]
+
+
+def test_missed_check_ins_are_on_the_coordinators_list_and_can_be_resent(
+    alice_client, patient, other_clinic, charlie
+):
+    from ketacare.patients import services as ps
+
+    outsider_patient = ps.patient_create(
+        clinic=other_clinic,
+        by=charlie.user,
+        given_name="Far",
+        family_name="Away",
+        birth_date=dt.date(1980, 1, 1),
+        email="f@a.test",
+    )
+    for p in (patient, outsider_patient):
+        c = services.checkin_create(
+            patient=p,
+            instruments_=["gad7"],
+            context="weekly",
+            due_at=timezone.now() - dt.timedelta(days=5),
+        )
+        services.checkin_send(c, now=timezone.now() - dt.timedelta(days=5))
+    services.checkins_expire(now=timezone.now())
+    page = alice_client.get(reverse("measures:worklist"))
+    assert b"Pat Example" in page.content and b"Far Away" not in page.content
+    mine = CheckIn.objects.get(patient=patient)
+    alice_client.post(reverse("measures:resend", args=[mine.pk]), {"next": "https://evil.test/"})
+    mine.refresh_from_db()
+    assert mine.status == "sent" and mine.expires_at > timezone.now()
+    assert mine.events.filter(event="resent").exists()
+    theirs = CheckIn.objects.get(patient=outsider_patient)
+    assert alice_client.post(reverse("measures:resend", args=[theirs.pk])).status_code == 404

@@ -1,0 +1,175 @@
+"""Staff pages for scores, questionnaire entry and check-ins."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from ketacare.accounts.access import (
+    StaffRequest,
+    patient_for_staff,
+    patients_for_staff,
+    staff_required,
+)
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
+from ketacare.core import instruments
+from ketacare.core.instruments.base import InstrumentError
+from ketacare.measures import charts, selectors, services
+from ketacare.measures.forms import AmendForm, QuestionnaireForm
+from ketacare.measures.models import Channel, CheckIn, CheckInStatus, Context, Response, Source
+
+
+def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
+    for key, errs in exc.message_dict.items():
+        item = key.split(".", 1)[1] if "." in key else None
+        field = f"item_{item}" if item and f"item_{item}" in form.fields else None
+        for message in errs:
+            form.add_error(field, message)
+
+
+@staff_required
+def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART, request=request
+    )
+    rows = selectors.trajectory(patient)
+    context = {
+        "patient": patient,
+        "rows": rows,
+        "spec": json.dumps(charts.trajectory_spec(rows)),
+        "scores": selectors.score_rows(patient),
+        "checkins": CheckIn.objects.filter(patient=patient).prefetch_related("events")[:20],
+        "instruments": instruments.REGISTRY.values(),
+    }
+    return render(request, "measures/scores.html", context)
+
+
+@staff_required
+def response_new(request: StaffRequest, patient_id: int, instrument: str) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    try:
+        definition = instruments.get(instrument)
+    except InstrumentError as exc:
+        raise Http404 from exc
+    form = QuestionnaireForm(request.POST or None, instrument=definition)
+    if request.method == "POST" and form.is_valid():
+        answers = services.visible_answers(instrument, form.answers())
+        try:
+            _, alerts = services.response_record(
+                patient=patient,
+                instrument=instrument,
+                answers=answers,
+                context=form.cleaned_data["context"],
+                source=Source.STAFF,
+                collected_at=form.cleaned_data["collected_at"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            for alert in alerts:
+                messages.warning(request, f"Alert raised: {alert.title}")
+            messages.success(request, f"{definition.name} saved.")
+            return redirect("measures:scores", patient_id=patient.pk)
+    context = {"patient": patient, "form": form, "definition": definition}
+    return render(request, "measures/response_form.html", context)
+
+
+@staff_required
+def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    response = Response.objects.filter(pk=response_id, patient=patient).first()
+    if response is None:
+        raise Http404
+    definition = response.instrument_def
+    initial = {f"item_{k}": v for k, v in response.answers.items()}
+    initial.update(
+        context=response.context,
+        collected_at=timezone.localtime(response.collected_at).strftime("%Y-%m-%dT%H:%M"),
+    )
+    form = QuestionnaireForm(request.POST or None, instrument=definition, initial=initial)
+    amend = AmendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and amend.is_valid():
+        try:
+            services.response_amend(
+                response=response,
+                by=request.user,
+                reason=amend.cleaned_data["reason"],
+                answers=services.visible_answers(response.instrument, form.answers()),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{definition.name} corrected; the original is kept.")
+            return redirect("measures:scores", patient_id=patient.pk)
+    context = {
+        "patient": patient,
+        "form": form,
+        "amend": amend,
+        "definition": definition,
+        "response": response,
+    }
+    return render(request, "measures/response_form.html", context)
+
+
+@require_POST
+@staff_required
+def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    now = timezone.now()
+    checkin = services.checkin_create(
+        patient=patient, instruments_=["gad7", "phq9"], context=Context.AD_HOC, due_at=now, now=now
+    )
+    channel = services.checkin_send(checkin, now=now)
+    messages.success(request, f"Check-in sent ({Channel(channel).label.lower()}).")
+    return redirect("measures:scores", patient_id=patient.pk)
+
+
+@staff_required
+def checkin_worklist(request: StaffRequest) -> HttpResponse:
+    """Missed and overdue check-ins at the coordinator's clinic, oldest first."""
+    clinic_patients = patients_for_staff(request.user, clinic_id=request.membership.clinic_id)
+    base = CheckIn.objects.filter(patient__in=clinic_patients).select_related("patient")
+    context = {
+        "missed": base.filter(status=CheckInStatus.MISSED).order_by("due_at")[:200],
+        "waiting": base.filter(
+            status__in=[CheckInStatus.SENT, CheckInStatus.OPENED, CheckInStatus.STARTED]
+        ).order_by("due_at")[:200],
+    }
+    return render(request, "measures/worklist.html", context)
+
+
+@require_POST
+@staff_required
+def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
+    checkin = (
+        CheckIn.objects.filter(
+            pk=checkin_id,
+            patient__in=patients_for_staff(request.user, clinic_id=request.membership.clinic_id),
+        )
+        .select_related("patient")
+        .first()
+    )
+    if checkin is None:
+        raise Http404
+    try:
+        services.checkin_resend(
+            checkin=checkin, now=timezone.now(), detail=f"re-sent by {request.user.full_name}"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new link was sent to {checkin.patient.display_name}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    return redirect(next_url or "measures:worklist")
