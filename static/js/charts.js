@@ -7,6 +7,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var spec = JSON.parse(source.textContent);
     vegaEmbed(el, spec, {
       actions: false,
+      // No injected <style> elements: the CSP allows our stylesheet only (see ketacare.css).
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true },
       renderer: "svg",
       ast: true,
       expr: vega.expressionInterpreter,
