@@ -1,15 +1,26 @@
 from __future__ import annotations
 
+import json
+
+from django import forms
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import PatientRequest, patient_required
 from ketacare.accounts.forms import PortalLoginForm
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
+from ketacare.measures import charts, selectors, services
+from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
 from ketacare.patients.selectors import care_team_current
+from ketacare.portal import magic
+from ketacare.portal.plain_words import explain_scores
 
 PHASE_MEANING = {
     "referred": "We have your referral and will contact you to arrange an evaluation.",
@@ -19,6 +30,12 @@ PHASE_MEANING = {
     "further sessions when they help.",
     "paused": "Your treatment is on hold for now. We still want to hear how you are.",
     "discharged": "Your treatment with us has ended. You can contact us if you need us.",
+}
+
+LEARN_PAGES = {
+    "after-a-dose": "What to expect after a treatment session",
+    "feeling-worse": "Why some people feel worse for a while, and what helps",
+    "when-to-call": "When to contact the clinic, and when to call for help at once",
 }
 
 
@@ -40,8 +57,137 @@ def home(request: PatientRequest) -> HttpResponse:
         "phase_meaning": PHASE_MEANING.get(patient.phase, ""),
         "care_team": care_team_current(patient),
         "clinic": patient.clinic,
+        "due": selectors.open_checkins(patient),
     }
     return render(request, "portal/home.html", context)
+
+
+def _own_checkin(request: PatientRequest, checkin_id: int) -> CheckIn:
+    checkin = CheckIn.objects.filter(pk=checkin_id, patient=request.patient).first()
+    if checkin is None:
+        raise Http404("No such check-in.")
+    return checkin
+
+
+@patient_required
+def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
+    item = _own_checkin(request, checkin_id)
+    if item.status not in OPEN_STATUSES:
+        return render(
+            request,
+            "portal/checkin_closed.html",
+            {"checkin": item, "clinic": request.patient.clinic},
+        )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            _, alerts = services.checkin_submit(
+                checkin=item, source=Source.PORTAL, now=timezone.now(), by=request.user
+            )
+        except ValidationError as exc:
+            errors = (
+                {k: " ".join(v) for k, v in exc.message_dict.items()}
+                if hasattr(exc, "error_dict")
+                else {"__all__": " ".join(exc.messages)}
+            )
+        else:
+            urgent = any(a.severity == "urgent" for a in alerts)
+            return render(
+                request,
+                "measures/thanks.html",
+                {"clinic": request.patient.clinic, "urgent": urgent, "portal": True},
+            )
+    else:
+        services.checkin_mark_opened(item, timezone.now())
+    context = {
+        "checkin": item,
+        "clinic": request.patient.clinic,
+        "errors": errors,
+        "form_error": errors.get("__all__", ""),
+        "save_url": reverse("portal:checkin_save", args=[item.pk]),
+        "blocks": selectors.questionnaire_blocks(item.instruments, item.draft, errors),
+    }
+    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
+
+
+@require_POST
+@patient_required
+def checkin_save(request: PatientRequest, checkin_id: int) -> HttpResponse:
+    item = _own_checkin(request, checkin_id)
+    name = request.POST.get("name", "")
+    instrument, _, code = name.partition(".")
+    try:
+        value = int(request.POST.get(name, ""))
+        services.checkin_save_answer(
+            checkin=item, instrument=instrument, item=code, value=value, now=timezone.now()
+        )
+    except (ValueError, ValidationError):
+        return HttpResponse(
+            "That answer could not be saved. Please choose one of the options.", status=422
+        )
+    block = selectors.questionnaire_blocks([instrument], item.draft)[0]
+    return render(
+        request,
+        "measures/_block.html",
+        {"block": block, "saved": True, "save_url": reverse("portal:checkin_save", args=[item.pk])},
+    )
+
+
+@patient_required
+def progress(request: PatientRequest) -> HttpResponse:
+    patient = request.patient
+    access_record(
+        actor=request.user, patients=[patient], action=AccessAction.PORTAL_VIEW, request=request
+    )
+    rows = selectors.trajectory(patient)
+    context = {
+        "patient": patient,
+        "rows": rows,
+        "spec": json.dumps(charts.trajectory_spec(rows)),
+        "explained": explain_scores(patient),
+    }
+    return render(request, "portal/progress.html", context)
+
+
+@patient_required
+def learn(request: PatientRequest, slug: str = "") -> HttpResponse:
+    if slug and slug not in LEARN_PAGES:
+        raise Http404
+    template = f"portal/learn/{slug}.html" if slug else "portal/learn/index.html"
+    return render(
+        request,
+        template,
+        {
+            "pages": LEARN_PAGES,
+            "clinic": request.patient.clinic,
+            "title": LEARN_PAGES.get(slug, "Learn"),
+        },
+    )
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+def magic_request(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        magic.send_link(form.cleaned_data["email"])
+        return render(request, "portal/magic_sent.html")
+    return render(request, "portal/magic_request.html", {"form": form})
+
+
+def magic_login(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST signs in (mail scanners follow links but press no buttons)."""
+    user = magic.user_for_token(token)
+    if user is None:
+        return render(request, "portal/magic_invalid.html", status=410)
+    if request.method == "POST":
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("portal:home")
+    return render(request, "portal/magic_confirm.html")
 
 
 set_password = auth_views.PasswordResetConfirmView.as_view(

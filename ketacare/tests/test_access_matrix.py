@@ -54,6 +54,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "measures:link": ("GET", "link"),
     "measures:link_save": ("POST", "link"),
     "measures:link_renew": ("POST", "link"),
+    "portal:magic_request": ("GET", "public"),
+    "portal:magic_login": ("GET", "public"),
+    "portal:checkin": ("GET", "portal"),
+    "portal:checkin_save": ("POST", "portal"),
+    "portal:progress": ("GET", "portal"),
+    "portal:learn": ("GET", "portal"),
+    "portal:learn_page": ("GET", "portal"),
     "measures:scores": ("GET", "patient"),
     "measures:response_new": ("GET", "patient"),
     "measures:response_amend": ("GET", "patient"),
@@ -91,6 +98,12 @@ def _url(name, patient=None, admin=None, assignment=None, response=None, checkin
         kwargs["response_id"] = response.pk
     if name == "measures:resend":
         kwargs["checkin_id"] = checkin.pk
+    if name in ("portal:checkin", "portal:checkin_save"):
+        kwargs["checkin_id"] = checkin.pk
+    if name == "portal:learn_page":
+        kwargs["slug"] = "after-a-dose"
+    if name == "portal:magic_login":
+        kwargs["token"] = "not-a-token"
     if name in ("accounts:password_reset_confirm", "portal:set_password"):
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(name, kwargs=kwargs)
@@ -167,7 +180,23 @@ def test_a_patient_is_refused_every_staff_page(name, patient_client, objs):
     assert _call(patient_client, name, _url(name, **objs)).status_code == 403
 
 
-@pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES + ["portal:home"])
+PORTAL_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "portal"]
+
+
+@pytest.mark.parametrize("name", PORTAL_ROUTES)
+def test_staff_are_refused_every_portal_page(name, alice_client, objs):
+    assert _call(alice_client, name, _url(name, **objs)).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["portal:checkin", "portal:checkin_save"])
+def test_another_patient_cannot_open_this_patients_check_in(name, other_patient_user, objs):
+    result = _call(client_for(other_patient_user), name, _url(name, **objs))
+    assert result.status_code == 404
+    objs["checkin"].refresh_from_db()
+    assert objs["checkin"].draft == {}
+
+
+@pytest.mark.parametrize("name", PATIENT_ROUTES + STAFF_ROUTES + ADMIN_ROUTES + PORTAL_ROUTES)
 def test_anonymous_visitors_are_sent_to_sign_in(name, client, objs):
     result = _call(client, name, _url(name, **objs))
     assert result.status_code == 302
