@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ketacare.api.auth import TokenAuth
+from ketacare.api.measures import router as measures_router
 from ketacare.api.patients import router as patients_router
 
 api = NinjaAPI(
@@ -80,3 +81,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/patients", patients_router)
+api.add_router("", measures_router)

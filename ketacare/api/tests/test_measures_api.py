@@ -1,0 +1,122 @@
+import pytest
+
+from ketacare.accounts.services import api_token_create
+from ketacare.alerts.models import Alert
+from ketacare.measures.models import Response
+
+
+@pytest.fixture
+def auth(alice):
+    return {"Authorization": f"Bearer {api_token_create(member=alice, name='t')[1]}"}
+
+
+@pytest.fixture
+def outsider_auth(charlie):
+    return {"Authorization": f"Bearer {api_token_create(member=charlie, name='t')[1]}"}
+
+
+GAD = {
+    "instrument": "gad7",
+    "answers": {str(i): 2 for i in range(1, 8)},
+    "collected_at": "2026-11-01T10:00:00Z",
+    "context": "post_24h",
+}
+
+
+def test_it_lists_instruments_with_items_and_loinc(client, auth):
+    body = client.get("/api/v1/instruments", headers=auth).json()
+    gad = next(i for i in body if i["code"] == "gad7")
+    assert gad["loinc_panel"] == "69737-5" and gad["max_total"] == 21
+    assert gad["items"][0]["options"][1] == {
+        "value": 1,
+        "label": "Several days",
+        "loinc": "LA6569-3",
+    }
+
+
+def test_it_scores_and_stores_a_submitted_response(client, auth, patient):
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        GAD,
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["total"], body["band"], body["source"], body["context"]) == (
+        14,
+        "Moderate",
+        "import",
+        "post_24h",
+    )
+    assert (
+        client.get(f"/api/v1/patients/{patient.pk}/responses", headers=auth).json()[0]["id"]
+        == body["id"]
+    )
+
+
+def test_a_phq9_with_item9_returns_the_alert_it_raised(client, auth, patient):
+    payload = {"instrument": "phq9", "answers": {**{str(i): 0 for i in range(1, 9)}, "9": 2}}
+    body = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        payload,
+        content_type="application/json",
+        headers=auth,
+    ).json()
+    assert body["flags"][0]["code"] == "phq9_item9"
+    assert len(body["alerts"]) == 1 and Alert.objects.get().severity == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({str(i): 2 for i in range(1, 7)}, "gad7.7"),
+        ({**{str(i): 2 for i in range(1, 8)}, "3": 7}, "gad7.3"),
+        ({**{str(i): 2 for i in range(1, 8)}, "99": 1}, "gad7.99"),
+    ],
+)
+def test_item_errors_are_422_naming_the_item(client, auth, patient, answers, field):
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        {**GAD, "answers": answers},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"instrument": "bdi"}, "instrument"),
+        ({"collected_at": "2999-01-01T00:00:00Z"}, "collected_at"),
+        ({"collected_at": "2026-01-01T00:00:00"}, "collected_at"),
+        ({"context": "someday"}, "context"),
+        ({"answers": {"1": "two"}}, "answers.1"),
+    ],
+)
+def test_bad_fields_are_422_with_the_field_named(client, auth, patient, change, field):
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        {**GAD, **change},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_an_outsider_token_cannot_read_or_write_responses(client, outsider_auth, patient):
+    url = f"/api/v1/patients/{patient.pk}/responses"
+    assert client.get(url, headers=outsider_auth).status_code == 404
+    assert (
+        client.post(url, GAD, content_type="application/json", headers=outsider_auth).status_code
+        == 404
+    )
+    assert not Response.objects.exists()
+
+
+def test_no_token_no_instruments(client, db):
+    assert client.get("/api/v1/instruments").status_code == 401
