@@ -13,5 +13,6 @@ urlpatterns = [
     path("portal/", include("ketacare.portal.urls")),
     path("", include("ketacare.measures.urls")),
     path("api/v1/", api.urls),
+    path("fhir/", include("ketacare.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
