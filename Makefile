@@ -21,7 +21,9 @@ demo: $(STAMP)
 	@KETACARE_DEMO=true $(PY) manage.py migrate --no-input -v0
 	@KETACARE_DEMO=true $(PY) manage.py demo_seed
 	@echo; echo "ketacare demo: http://127.0.0.1:8000/  (staff sign-in; patients: http://127.0.0.1:8000/portal/login/)"; echo
-	@KETACARE_DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
+	@KETACARE_DEMO=true $(PY) manage.py worker --interval 30 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  KETACARE_DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Everything CI runs: static checks, tests on SQLite, on PostgreSQL, and in Chromium.
 test: $(STAMP) check test-sqlite test-postgres test-browser

@@ -272,8 +272,120 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
                 birth_date=dt.date(1980 + n, n, 10 + n),
                 email=f"ns{n}@patient.example.org",
             )
+    _seed_measures(clinic, rng, now, admin_user)
     return {
         "clinics": Clinic.objects.count(),
         "staff": StaffMember.objects.count(),
         "patients": Patient.objects.count(),
     }
+
+
+def _answers_for_total(code: str, total: int, rng: random.Random) -> dict[str, int]:
+    """Spread a target total over an instrument's scored items (synthetic data only)."""
+    from ketacare.core import instruments
+
+    items = [i for i in instruments.get(code).items if i.scored]
+    answers = {i.code: 0 for i in items}
+    top = max(o.value for o in items[0].options)
+    remaining = max(0, min(total, top * len(items)))
+    while remaining:
+        item = rng.choice(items)
+        if answers[item.code] < top:
+            answers[item.code] += 1
+            remaining -= 1
+    return answers
+
+
+def _seed_measures(clinic: Clinic, rng: random.Random, now: dt.datetime, by: User) -> None:
+    """Give treated demo patients a believable score history and delivery record.
+
+    Trajectories are invented: anxiety falls during induction, and some patients drift
+    back up (the relapse the product exists to catch). Runs once per patient.
+    """
+    from ketacare.measures import services as measures
+    from ketacare.measures.models import CheckIn, CheckInStatus, Response
+
+    treated = Patient.objects.filter(
+        clinic=clinic, phase__in=["induction", "maintenance", "paused", "discharged"]
+    ).order_by("mrn")
+    for index, patient in enumerate(treated):
+        if Response.objects.filter(patient=patient).exists():
+            continue
+        started = patient.phase_changes.order_by("changed_at").first()
+        start = started.changed_at if started else now - dt.timedelta(days=90)
+        weeks = max(3, min(16, (now - start).days // 7))
+        gad, phq = rng.randint(12, 19), rng.randint(10, 19)
+        relapses = index % 4 == 1  # a quarter drift back up in the last weeks
+        for week in range(weeks):
+            when = start + dt.timedelta(days=7 * week, hours=rng.randint(0, 30))
+            if when >= now:
+                break
+            if week:
+                fall = rng.choice([0, 1, 2, 2, 3]) if week < 6 else rng.choice([-1, 0, 0, 1])
+                if relapses and week >= weeks - 3:
+                    fall = -rng.choice([2, 3, 4])
+                gad = max(1, min(21, gad - fall))
+                phq = max(1, min(27, phq - fall + rng.choice([-1, 0, 1])))
+            context = "baseline" if week == 0 else "weekly"
+            missed = week and rng.random() < 0.12
+            checkin = CheckIn.objects.create(
+                patient=patient,
+                instruments=["gad7", "phq9"],
+                context=context,
+                due_at=when,
+                expires_at=when + dt.timedelta(hours=72),
+                channel="email",
+                sent_at=when,
+                status=CheckInStatus.MISSED if missed else CheckInStatus.SUBMITTED,
+                opened_at=None if missed else when + dt.timedelta(hours=2),
+                submitted_at=None if missed else when + dt.timedelta(hours=2, minutes=4),
+                missed_at=when + dt.timedelta(hours=72) if missed else None,
+                schedule_key=f"demo:{week}",
+            )
+            if missed:
+                continue
+            phq_answers = _answers_for_total("phq9", phq, rng)
+            phq_answers["9"] = 1 if (relapses and week == weeks - 1 and index % 8 == 1) else 0
+            for code, answers in (
+                ("gad7", _answers_for_total("gad7", gad, rng)),
+                ("phq9", phq_answers),
+            ):
+                measures.response_record(
+                    patient=patient,
+                    instrument=code,
+                    answers=answers,
+                    context=context,
+                    source="link",
+                    collected_at=when + dt.timedelta(hours=2, minutes=4),
+                    checkin=checkin,
+                )
+    # Alex (the demo patient login) has a check-in waiting now.
+    alex = Patient.objects.filter(clinic=clinic, portal_user__email=DEMO_PATIENT_EMAIL).first()
+    if alex and not CheckIn.objects.filter(patient=alex, schedule_key="demo:now").exists():
+        waiting = measures.checkin_create(
+            patient=alex,
+            instruments_=["gad7", "phq9"],
+            context="weekly",
+            due_at=now,
+            schedule_key="demo:now",
+        )
+        CheckIn.objects.filter(pk=waiting.pk).update(
+            status=CheckInStatus.SENT, sent_at=now, channel="email"
+        )
+
+
+def demo_checkin_link(now: dt.datetime | None = None) -> str | None:
+    """Issue a fresh secure link for Alex's waiting check-in (demo mode only)."""
+    from ketacare.measures import services as measures
+    from ketacare.measures.models import CheckIn
+
+    if not settings.DEMO:
+        return None
+    waiting = CheckIn.objects.filter(
+        patient__portal_user__email=DEMO_PATIENT_EMAIL,
+        schedule_key="demo:now",
+        status__in=["sent", "opened", "started"],
+    ).first()
+    if waiting is None:
+        return None
+    return measures.link_url(measures.link_issue(waiting, now or timezone.now()))

@@ -23,9 +23,18 @@ def test_demo_logins_are_not_shown_outside_demo_mode(db, settings):
 
 def test_the_demo_clinic_has_every_phase_and_role_and_loads_twice_without_duplicates(db, settings):
     settings.DEMO = True
+    from ketacare.measures.models import CheckIn, Response
+
     first = demo.seed()
+    responses = Response.objects.count()
     second = demo.seed()
     assert first == second
+    assert Response.objects.count() == responses  # histories are not duplicated
+    # treated patients have check-in histories with a delivery record, some missed
+    assert responses > 200
+    assert CheckIn.objects.filter(status="missed").exists()
+    assert CheckIn.objects.filter(status="submitted", opened_at__isnull=False).exists()
+    assert demo.demo_checkin_link().startswith("http://127.0.0.1:8000/c/")
     harbour = Patient.objects.filter(clinic__slug="harbour-light")
     assert harbour.count() >= 40
     assert {p.phase for p in harbour} == {p.value for p in Phase}

@@ -23,3 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for email, label in demo.demo_logins():
             self.stdout.write(f"  {email:<40} {label}")
+        link = demo.demo_checkin_link()
+        if link:
+            self.stdout.write(f"\nA patient check-in by secure link (no login; works once): {link}")
