@@ -6,6 +6,7 @@ from typing import Any
 
 from ketacare.core import instruments
 
+TOPICS = {"gad7": "anxiety", "phq9": "depression"}
 BAND_COLOURS = ["#e8f5ec", "#fff6da", "#ffe6cc", "#fddede", "#f8cccc"]
 
 
@@ -27,7 +28,7 @@ def _instrument_layer(code: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "scale": {"domain": [0, definition.max_total]},
     }
     return {
-        "title": f"{definition.name} ({definition.recall.lower()})",
+        "title": f"{definition.name} ({TOPICS.get(code, definition.recall.lower())})",
         "width": "container",
         "height": 180,
         "layer": [
@@ -45,7 +46,13 @@ def _instrument_layer(code: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
                     "color": {
                         "field": "band",
                         "type": "nominal",
-                        "title": "Severity band",
+                        "title": None,
+                        "legend": {
+                            "orient": "bottom",
+                            "direction": "horizontal",
+                            "symbolType": "square",
+                            "columns": 3,
+                        },
                         "sort": [b.label for b in definition.bands],
                         "scale": {
                             "domain": [b.label for b in definition.bands],
