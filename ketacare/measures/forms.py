@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from ketacare.core import instruments
 from ketacare.core.instruments.base import Instrument
 from ketacare.measures.models import Context
 
@@ -56,3 +57,53 @@ class AmendForm(forms.Form):
         max_length=500,
         help_text="Why the stored answers are wrong (kept in the audit trail).",
     )
+
+
+PATIENT_INSTRUMENTS = [
+    (code, i.name) for code, i in instruments.REGISTRY.items() if i.rater == "patient"
+]
+
+
+class MeasurementPlanForm(forms.Form):
+    calendar_instruments = forms.MultipleChoiceField(
+        choices=PATIENT_INSTRUMENTS,
+        widget=forms.CheckboxSelectMultiple,
+        label="Questionnaires on the calendar",
+        error_messages={"required": "Choose at least one questionnaire."},
+    )
+    interval_induction = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        label="Every … days in induction",
+        help_text="0 turns calendar check-ins off in this phase.",
+    )
+    interval_maintenance = forms.IntegerField(
+        min_value=0, max_value=90, label="Every … days in maintenance"
+    )
+    interval_paused = forms.IntegerField(
+        min_value=0, max_value=90, label="Every … days while paused"
+    )
+    after_dose = forms.BooleanField(
+        required=False, label="Check-ins 24 hours and 7 days after each dose"
+    )
+
+    def intervals(self) -> dict[str, int]:
+        return {
+            phase: self.cleaned_data[f"interval_{phase}"]
+            for phase in ("induction", "maintenance", "paused")
+        }
+
+
+class DoseTimeForm(forms.Form):
+    dosed_at = forms.DateTimeField(
+        label="Dose given at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Schedules the 24-hour and 7-day check-ins. Dosing sessions will do this "
+        "automatically once they are recorded in ketacare.",
+    )
+
+    def clean_dosed_at(self) -> Any:
+        value = self.cleaned_data["dosed_at"]
+        if value > timezone.now() + dt.timedelta(days=60):
+            raise forms.ValidationError("More than 60 days ahead; check the date.")
+        return value

@@ -199,3 +199,21 @@ class CheckInLink(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class MeasurementPlan(models.Model):
+    """A patient's own check-in schedule, overriding the clinic's defaults where set."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.PROTECT, related_name="measurement_plan"
+    )
+    calendar_instruments = models.JSONField(default=list)
+    # days between calendar check-ins by phase; 0 turns the calendar off for that phase
+    interval_days = models.JSONField(default=dict)
+    after_dose = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Measurement plan for patient {self.patient_id}"

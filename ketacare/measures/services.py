@@ -28,6 +28,7 @@ from ketacare.measures.models import (
     CheckInEvent,
     CheckInLink,
     CheckInStatus,
+    MeasurementPlan,
     Response,
     hash_token,
 )
@@ -379,3 +380,38 @@ def checkins_expire(*, now: dt.datetime) -> int:
             _event(checkin, "missed", now)
             count += 1
     return count
+
+
+PLAN_PHASES = ("induction", "maintenance", "paused")
+
+
+@transaction.atomic
+def measurement_plan_save(
+    *,
+    patient: Patient,
+    calendar_instruments: list[str],
+    interval_days: dict[str, int],
+    after_dose: bool,
+    by: User,
+) -> MeasurementPlan:
+    """Set the patient's own check-in schedule (what the calendar asks, how often, dose-tied)."""
+    if not calendar_instruments:
+        raise ValidationError({"calendar_instruments": "Choose at least one questionnaire."})
+    for code in calendar_instruments:
+        definition = instruments.get(code)
+        if definition.rater != "patient":
+            message = f"{definition.name} is rated by a clinician, not sent to patients."
+            raise ValidationError({"calendar_instruments": message})
+    for phase, days in interval_days.items():
+        if phase not in PLAN_PHASES:
+            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
+        if not 0 <= int(days) <= 90:
+            raise ValidationError({f"interval_{phase}": "Between 0 (off) and 90 days."})
+    plan, _ = MeasurementPlan.objects.get_or_create(patient=patient)
+    plan.calendar_instruments = list(calendar_instruments)
+    plan.interval_days = {k: int(v) for k, v in interval_days.items()}
+    plan.after_dose = after_dose
+    plan._history_user = by  # type: ignore[attr-defined]
+    plan._change_reason = "plan edited"  # type: ignore[attr-defined]
+    plan.save()
+    return plan

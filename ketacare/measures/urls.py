@@ -20,6 +20,8 @@ urlpatterns = [
         name="response_amend",
     ),
     path("patients/<int:patient_id>/checkins/send/", views.checkin_send_now, name="send_now"),
+    path("patients/<int:patient_id>/checkins/plan/", views.measurement_plan, name="plan"),
+    path("patients/<int:patient_id>/checkins/dose/", views.dose_checkins, name="dose_checkins"),
     path("checkins/", views.checkin_worklist, name="worklist"),
     path("checkins/<int:checkin_id>/resend/", views.checkin_resend, name="resend"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,9 +23,20 @@ from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
-from ketacare.measures import charts, selectors, services
-from ketacare.measures.forms import AmendForm, QuestionnaireForm
-from ketacare.measures.models import Channel, CheckIn, CheckInStatus, Context, Response, Source
+from ketacare.core.phases import Phase
+from ketacare.lib.forms import add_errors
+from ketacare.measures import charts, selectors, services, worker
+from ketacare.measures.forms import AmendForm, DoseTimeForm, MeasurementPlanForm, QuestionnaireForm
+from ketacare.measures.models import (
+    Channel,
+    CheckIn,
+    CheckInStatus,
+    Context,
+    MeasurementPlan,
+    Response,
+    Source,
+)
+from ketacare.patients.models import Patient
 
 
 def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
@@ -49,8 +61,62 @@ def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
         "scores": selectors.score_rows(patient),
         "checkins": CheckIn.objects.filter(patient=patient).prefetch_related("events")[:20],
         "instruments": instruments.REGISTRY.values(),
+        "plan_form": _plan_form(patient),
+        "dose_form": DoseTimeForm(),
     }
     return render(request, "measures/scores.html", context)
+
+
+def _plan_form(patient: Patient, data: Any = None) -> MeasurementPlanForm:
+    plan = MeasurementPlan.objects.filter(patient=patient).first()
+    initial: dict[str, Any] = {
+        "calendar_instruments": worker.calendar_instruments(plan),
+        "after_dose": plan.after_dose if plan else True,
+    }
+    for phase in ("induction", "maintenance", "paused"):
+        initial[f"interval_{phase}"] = worker.interval_days(patient, Phase(phase), plan) or 0
+    return MeasurementPlanForm(data, initial=initial)
+
+
+@staff_required
+def measurement_plan(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    form = _plan_form(patient, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measurement_plan_save(
+                patient=patient,
+                by=request.user,
+                after_dose=form.cleaned_data["after_dose"],
+                calendar_instruments=form.cleaned_data["calendar_instruments"],
+                interval_days=form.intervals(),
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Check-in plan saved.")
+            return redirect("measures:scores", patient_id=patient.pk)
+    return render(request, "measures/plan_form.html", {"patient": patient, "form": form})
+
+
+@require_POST
+@staff_required
+def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_staff(request.user, patient_id)
+    form = DoseTimeForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"No check-ins were scheduled: {errors}")
+        return redirect("measures:scores", patient_id=patient.pk)
+    made = worker.schedule_after_dose(patient=patient, dosed_at=form.cleaned_data["dosed_at"])
+    if made:
+        messages.success(request, f"Scheduled {len(made)} check-ins after the dose.")
+    else:
+        messages.info(
+            request,
+            "Nothing new to schedule (already scheduled, or turned off in the patient's plan).",
+        )
+    return redirect("measures:scores", patient_id=patient.pk)
 
 
 @staff_required

@@ -15,7 +15,13 @@ from django.db import IntegrityError, transaction
 
 from ketacare.core.phases import Phase
 from ketacare.measures import services
-from ketacare.measures.models import CheckIn, CheckInEvent, CheckInStatus, Context
+from ketacare.measures.models import (
+    CheckIn,
+    CheckInEvent,
+    CheckInStatus,
+    Context,
+    MeasurementPlan,
+)
 from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -89,10 +95,28 @@ def remind_due(*, now: dt.datetime) -> int:
     return count
 
 
-def _interval_days(patient: Patient, phase: Phase) -> int | None:
-    custom = patient.clinic.clinical_settings.get("checkin_interval_days", {})
-    value = custom.get(phase.value, DEFAULT_INTERVAL_DAYS.get(phase))
+def _plan(patient: Patient) -> MeasurementPlan | None:
+    return MeasurementPlan.objects.filter(patient=patient).first()
+
+
+def interval_days(
+    patient: Patient, phase: Phase, plan: MeasurementPlan | None = None
+) -> int | None:
+    """Return days between calendar check-ins: the patient's plan, else the clinic's, else ours."""
+    if plan is not None and phase.value in plan.interval_days:
+        value = plan.interval_days[phase.value]
+    else:
+        custom = patient.clinic.clinical_settings.get("checkin_interval_days", {})
+        value = custom.get(phase.value, DEFAULT_INTERVAL_DAYS.get(phase))
     return int(value) if value else None
+
+
+def calendar_instruments(plan: MeasurementPlan | None) -> list[str]:
+    return (
+        list(plan.calendar_instruments)
+        if plan and plan.calendar_instruments
+        else list(CALENDAR_INSTRUMENTS)
+    )
 
 
 def schedule_calendar(*, now: dt.datetime) -> int:
@@ -100,7 +124,8 @@ def schedule_calendar(*, now: dt.datetime) -> int:
     created = 0
     phases = [p.value for p in DEFAULT_INTERVAL_DAYS]
     for patient in Patient.objects.filter(phase__in=phases).select_related("clinic"):
-        days = _interval_days(patient, Phase(patient.phase))
+        plan = _plan(patient)
+        days = interval_days(patient, Phase(patient.phase), plan)
         if not days:
             continue
         tz = zoneinfo.ZoneInfo(patient.clinic.time_zone)
@@ -115,7 +140,7 @@ def schedule_calendar(*, now: dt.datetime) -> int:
             with transaction.atomic():
                 services.checkin_create(
                     patient=patient,
-                    instruments_=CALENDAR_INSTRUMENTS,
+                    instruments_=calendar_instruments(plan),
                     context=Context.WEEKLY,
                     due_at=due,
                     schedule_key=key,
@@ -128,7 +153,13 @@ def schedule_calendar(*, now: dt.datetime) -> int:
 
 
 def schedule_after_dose(*, patient: Patient, dosed_at: dt.datetime) -> list[CheckIn]:
-    """Create the check-ins tied to one dose (24 h and 7 days after); idempotent."""
+    """Create the check-ins tied to one dose (24 h and 7 days after); idempotent.
+
+    Returns nothing if the patient's plan turns dose-tied check-ins off.
+    """
+    plan = _plan(patient)
+    if plan is not None and not plan.after_dose:
+        return []
     made = []
     for offset, context, codes in AFTER_DOSE:
         key = f"dose:{dosed_at.isoformat()}:{context}"

@@ -65,6 +65,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "measures:response_new": ("GET", "patient"),
     "measures:response_amend": ("GET", "patient"),
     "measures:send_now": ("POST", "patient"),
+    "measures:plan": ("GET", "patient"),
+    "measures:dose_checkins": ("POST", "patient"),
     "measures:worklist": ("GET", "staff"),
     "measures:resend": ("POST", "staff"),
 }
@@ -84,6 +86,8 @@ def _url(name, patient=None, admin=None, assignment=None, response=None, checkin
         "measures:response_new",
         "measures:response_amend",
         "measures:send_now",
+        "measures:plan",
+        "measures:dose_checkins",
     ):
         kwargs["patient_id"] = patient.pk
     if name == "patients:care_team_end":
