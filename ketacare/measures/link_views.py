@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
+
+RENEW_PAUSE = dt.timedelta(minutes=10)
 
 
 def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
@@ -37,26 +41,7 @@ def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | Non
     return render(request, "measures/link_closed.html", context, status=status)
 
 
-def _blocks_from_post(request: HttpRequest, checkin: CheckIn) -> None:
-    """Save every answer in a plain (no-JavaScript) form post into the draft."""
-    now = timezone.now()
-    for key, raw in request.POST.dict().items():
-        if "." not in key or key == "csrfmiddlewaretoken":
-            continue
-        instrument, item = key.split(".", 1)
-        try:
-            value = int(raw)
-        except ValueError:
-            continue
-        try:
-            services.checkin_save_answer(
-                checkin=checkin, instrument=instrument, item=item, value=value, now=now
-            )
-        except ValidationError:
-            continue  # shown as a missing answer below
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
+def checkin_errors(exc: ValidationError) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
         return {k: " ".join(v) for k, v in exc.message_dict.items()}
     return {"__all__": " ".join(exc.messages)}
@@ -70,14 +55,14 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         return _closed(request, state, token, checkin)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        _blocks_from_post(request, checkin)
+        services.checkin_save_posted(checkin=checkin, data=request.POST.dict(), now=timezone.now())
         checkin.refresh_from_db()
         try:
             _, alerts = services.checkin_submit(
                 checkin=checkin, source=Source.LINK, now=timezone.now()
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = checkin_errors(exc)
         else:
             urgent = any(a.severity == "urgent" for a in alerts)
             return render(
@@ -130,5 +115,8 @@ def link_renew(request: HttpRequest, token: str) -> HttpResponse:
     state = _state(checkin, link_row)
     if checkin is None or state in ("unknown", "done"):
         return _closed(request, state, token, checkin)
-    services.checkin_resend(checkin=checkin, now=timezone.now(), detail="asked for by the patient")
+    now = timezone.now()
+    # One fresh link per 10 minutes: pressing the button again must not flood the patient.
+    if not checkin.links.filter(created_at__gt=now - RENEW_PAUSE).exists():
+        services.checkin_resend(checkin=checkin, now=now, detail="asked for by the patient")
     return render(request, "measures/link_renewed.html", {"clinic": checkin.patient.clinic})

@@ -323,6 +323,23 @@ def checkin_save_answer(
     return answers
 
 
+def checkin_save_posted(*, checkin: CheckIn, data: Mapping[str, str], now: dt.datetime) -> None:
+    """Keep every answer of a plain (no-JavaScript) form post; ignore what is not an answer.
+
+    Anything invalid is left out and shows up as unanswered when the check-in is submitted.
+    """
+    for key, raw in data.items():
+        instrument, dot, item = key.partition(".")
+        if not dot or instrument not in checkin.instruments:
+            continue
+        try:
+            checkin_save_answer(
+                checkin=checkin, instrument=instrument, item=item, value=int(raw), now=now
+            )
+        except (ValueError, ValidationError):
+            continue
+
+
 @transaction.atomic
 def checkin_submit(
     *, checkin: CheckIn, source: str, now: dt.datetime, by: User | None = None

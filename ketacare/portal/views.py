@@ -17,6 +17,7 @@ from ketacare.accounts.forms import PortalLoginForm
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.measures import charts, selectors, services
+from ketacare.measures.link_views import checkin_errors
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
 from ketacare.patients.selectors import care_team_current
 from ketacare.portal import magic
@@ -80,16 +81,14 @@ def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
         )
     errors: dict[str, str] = {}
     if request.method == "POST":
+        services.checkin_save_posted(checkin=item, data=request.POST.dict(), now=timezone.now())
+        item.refresh_from_db()
         try:
             _, alerts = services.checkin_submit(
                 checkin=item, source=Source.PORTAL, now=timezone.now(), by=request.user
             )
         except ValidationError as exc:
-            errors = (
-                {k: " ".join(v) for k, v in exc.message_dict.items()}
-                if hasattr(exc, "error_dict")
-                else {"__all__": " ".join(exc.messages)}
-            )
+            errors = checkin_errors(exc)
         else:
             urgent = any(a.severity == "urgent" for a in alerts)
             return render(

@@ -127,7 +127,10 @@ def test_an_expired_link_offers_a_new_one_sent_to_the_details_on_file(client, se
     CheckIn.objects.filter(pk=checkin.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
     from ketacare.measures.models import CheckInLink
 
-    CheckInLink.objects.update(expires_at=timezone.now() - dt.timedelta(hours=1))
+    CheckInLink.objects.update(
+        expires_at=timezone.now() - dt.timedelta(hours=1),
+        created_at=timezone.now() - dt.timedelta(hours=73),
+    )
     response = client.get(url(token))
     assert response.status_code == 410 and b"Send me a new link" in response.content
     response = client.post(url(token, "measures:link_renew"), {"email": "attacker@evil.test"})
@@ -148,3 +151,13 @@ def test_the_emailed_message_carries_a_link_and_no_clinical_details(
     assert "/c/" in body
     for word in ("GAD", "PHQ", "anxiety", "ketamine", checkin.patient.mrn):
         assert word.lower() not in body.lower()
+
+
+def test_asking_again_and_again_sends_one_new_link_per_ten_minutes(client, sent):
+    checkin, token = sent
+    past = timezone.now() - dt.timedelta(hours=1)
+    CheckIn.objects.filter(pk=checkin.pk).update(expires_at=past)
+    checkin.links.update(expires_at=past, created_at=past - dt.timedelta(hours=72))
+    for _ in range(3):
+        client.post(url(token, "measures:link_renew"))
+    assert len(mail.outbox) == 1

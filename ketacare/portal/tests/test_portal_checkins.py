@@ -86,3 +86,10 @@ def test_no_link_is_sent_to_unknown_or_staff_addresses(alice, db):
 
 def test_a_forged_link_is_refused(db):
     assert Client().get(reverse("portal:magic_login", args=["abc:def"])).status_code == 410
+
+
+def test_the_portal_form_works_without_javascript(patient_client, open_checkin):
+    url = reverse("portal:checkin", args=[open_checkin.pk])
+    data = {f"gad7.{i}": "2" for i in range(1, 8)}
+    assert b"Thank you" in patient_client.post(url, data).content
+    assert Response.objects.get().total == 14
