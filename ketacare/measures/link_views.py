@@ -41,6 +41,23 @@ def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | Non
     return render(request, "measures/link_closed.html", context, status=status)
 
 
+def save_one_answer(request: HttpRequest, checkin: CheckIn, extra: dict[str, str]) -> HttpResponse:
+    """htmx: keep the one answer named in the post; redraw that questionnaire (skip logic)."""
+    name = request.POST.get("name", "")
+    instrument, _, item = name.partition(".")
+    try:
+        value = int(request.POST.get(name, ""))
+        services.checkin_save_answer(
+            checkin=checkin, instrument=instrument, item=item, value=value, now=timezone.now()
+        )
+    except (ValueError, ValidationError):
+        return HttpResponse(
+            "That answer could not be saved. Please choose one of the options.", status=422
+        )
+    block = selectors.questionnaire_blocks([instrument], checkin.draft)[0]
+    return render(request, "measures/_block.html", {"block": block, "saved": True, **extra})
+
+
 def checkin_errors(exc: ValidationError) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
         return {k: " ".join(v) for k, v in exc.message_dict.items()}
@@ -91,21 +108,7 @@ def link_save(request: HttpRequest, token: str) -> HttpResponse:
     state = _state(checkin, link_row)
     if state != "ok" or checkin is None:
         return _closed(request, state, token, checkin)
-    name = request.POST.get("name", "")
-    instrument, _, item = name.partition(".")
-    try:
-        value = int(request.POST.get(name, ""))
-        services.checkin_save_answer(
-            checkin=checkin, instrument=instrument, item=item, value=value, now=timezone.now()
-        )
-    except (ValueError, ValidationError):
-        return HttpResponse(
-            "That answer could not be saved. Please choose one of the options.", status=422
-        )
-    blocks = selectors.questionnaire_blocks([instrument], checkin.draft)
-    return render(
-        request, "measures/_block.html", {"block": blocks[0], "token": token, "saved": True}
-    )
+    return save_one_answer(request, checkin, {"token": token})
 
 
 @require_POST

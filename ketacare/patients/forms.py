@@ -6,8 +6,8 @@ from django import forms
 
 from ketacare.accounts.models import Clinic, StaffMember
 from ketacare.core.phases import Phase, allowed_next
+from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient
-from ketacare.patients.services import EDITABLE_FIELDS
 
 
 class PatientForm(forms.ModelForm[Patient]):

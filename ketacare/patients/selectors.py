@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from ketacare.audit.models import AccessEvent
+from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
 
 SORTS = {
@@ -181,22 +182,7 @@ def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
 def patient_export(patient: Patient) -> dict[str, Any]:
     """Return the patient's record as plain data for a download."""
     data: dict[str, Any] = {"clinic": patient.clinic.name, "phase": patient.phase}
-    for name in (
-        "mrn",
-        "given_name",
-        "family_name",
-        "preferred_name",
-        "birth_date",
-        "sex_at_birth",
-        "gender_identity",
-        "pronouns",
-        "email",
-        "phone",
-        "preferred_contact",
-        "support_name",
-        "support_relationship",
-        "support_phone",
-    ):
+    for name in EDITABLE_FIELDS:
         value = getattr(patient, name)
         data[name] = value.isoformat() if isinstance(value, dt.date) else value
     data["phase_history"] = [

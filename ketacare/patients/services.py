@@ -18,25 +18,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from ketacare.accounts.models import Clinic, StaffMember, User
 from ketacare.core.phases import Phase, PhaseError, check_move
+from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
 
-# Fields a person edits on the record form or through the API. Phase has its own service.
-EDITABLE_FIELDS = (
-    "mrn",
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "birth_date",
-    "sex_at_birth",
-    "gender_identity",
-    "pronouns",
-    "email",
-    "phone",
-    "preferred_contact",
-    "support_name",
-    "support_relationship",
-    "support_phone",
-)
 DUPLICATE_MRN = "Another patient at this clinic already has this MRN."
 
 

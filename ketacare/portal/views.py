@@ -17,7 +17,7 @@ from ketacare.accounts.forms import PortalLoginForm
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.measures import charts, selectors, services
-from ketacare.measures.link_views import checkin_errors
+from ketacare.measures.link_views import checkin_errors, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
 from ketacare.patients.selectors import care_team_current
 from ketacare.portal import magic
@@ -113,22 +113,8 @@ def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
 @patient_required
 def checkin_save(request: PatientRequest, checkin_id: int) -> HttpResponse:
     item = _own_checkin(request, checkin_id)
-    name = request.POST.get("name", "")
-    instrument, _, code = name.partition(".")
-    try:
-        value = int(request.POST.get(name, ""))
-        services.checkin_save_answer(
-            checkin=item, instrument=instrument, item=code, value=value, now=timezone.now()
-        )
-    except (ValueError, ValidationError):
-        return HttpResponse(
-            "That answer could not be saved. Please choose one of the options.", status=422
-        )
-    block = selectors.questionnaire_blocks([instrument], item.draft)[0]
-    return render(
-        request,
-        "measures/_block.html",
-        {"block": block, "saved": True, "save_url": reverse("portal:checkin_save", args=[item.pk])},
+    return save_one_answer(
+        request, item, {"save_url": reverse("portal:checkin_save", args=[item.pk])}
     )
 
 
