@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
 from ketacare.audit.models import AccessEvent
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
@@ -41,6 +42,14 @@ def patient_list(
         qs.order_by(*SORTS.get(sort, SORTS["name"]))
         .prefetch_related(Prefetch("care_team", queryset=current_team, to_attr="current_team"))
         .distinct()
+    )
+
+
+def open_alerts(patient: Patient) -> list[Alert]:
+    """Alerts not yet resolved, urgent first, newest first."""
+    rows = Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
+    return sorted(
+        rows, key=lambda a: (a.severity != AlertSeverity.URGENT, -a.triggered_at.timestamp())
     )
 
 

@@ -76,6 +76,7 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     context = {
         "patient": patient,
         "care_team": selectors.care_team_current(patient),
+        "open_alerts": selectors.open_alerts(patient),
         "timeline": selectors.patient_timeline(patient),
         "phase_form": PhaseChangeForm(current=patient.phase),
         "team_form": CareTeamAddForm(clinic=patient.clinic),

@@ -318,3 +318,32 @@ def test_the_audit_trail_shows_phase_labels_once_per_move(alice_client, alice, p
     content = alice_client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
     assert "phase: <del>Referred</del> → <ins>Evaluation</ins>" in content
     assert content.count("<ins>Evaluation</ins>") == 1
+
+
+SIDE_EFFECT_ITEMS = ("dissociation", "nausea", "dizziness", "headache", "sleep", "mood", "memory")
+
+
+def test_the_chart_shows_open_alerts_urgent_first(alice_client, patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services as measures
+
+    measures.response_record(
+        patient=patient,
+        instrument="side_effects",
+        answers=dict.fromkeys(SIDE_EFFECT_ITEMS, 0) | {"craving": 2},
+        context="post_24h",
+        source="link",
+        collected_at=timezone.now(),
+    )
+    measures.response_record(
+        patient=patient,
+        instrument="phq9",
+        answers={str(i): 0 for i in range(1, 9)} | {"9": 1},
+        context="weekly",
+        source="link",
+        collected_at=timezone.now(),
+    )
+    content = alice_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Open alerts (2)" in content
+    assert content.index("PHQ-9 item 9") < content.index("craving")

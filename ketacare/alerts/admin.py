@@ -1,0 +1,19 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ketacare.alerts.models import Alert
+
+
+@admin.register(Alert)
+class AlertAdmin(SimpleHistoryAdmin):
+    list_display = ["triggered_at", "patient", "severity", "kind", "status", "assignee"]
+    list_filter = ["severity", "status", "kind"]
+    readonly_fields = [
+        "patient",
+        "kind",
+        "severity",
+        "title",
+        "evidence",
+        "response",
+        "triggered_at",
+    ]
