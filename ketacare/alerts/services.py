@@ -37,7 +37,7 @@ def _notify_care_team(alert_id: int) -> None:
         url = settings.SITE_URL.rstrip("/") + reverse("patients:detail", args=[alert.patient_id])
         send_mail(
             subject=f"ketacare: {alert.get_severity_display().lower()} alert, {alert.patient.mrn}",
-            message=f"A {alert.get_severity_display().lower()} alert needs attention.\n\n{url}\n",
+            message=f"A new {alert.get_severity_display().lower()} alert needs attention:\n\n{url}\n",
             from_email=None,
             recipient_list=recipients,
         )
