@@ -35,9 +35,10 @@ def _notify_care_team(alert_id: int) -> None:
         if not recipients:
             return
         url = settings.SITE_URL.rstrip("/") + reverse("patients:detail", args=[alert.patient_id])
+        severity = alert.get_severity_display().lower()
         send_mail(
-            subject=f"ketacare: {alert.get_severity_display().lower()} alert, {alert.patient.mrn}",
-            message=f"A new {alert.get_severity_display().lower()} alert needs attention:\n\n{url}\n",
+            subject=f"ketacare: {severity} alert, {alert.patient.mrn}",
+            message=f"A new {severity} alert needs attention:\n\n{url}\n",
             from_email=None,
             recipient_list=recipients,
         )
