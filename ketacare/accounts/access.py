@@ -21,6 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from ketacare.accounts.models import Role, StaffMember, User
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
 from ketacare.patients.models import Patient, PatientQuerySet
 
 if TYPE_CHECKING:
@@ -146,6 +148,15 @@ def patient_for_staff(user: User, patient_id: int) -> Patient:
     patient = patients_for_staff(user).select_related("clinic").filter(pk=patient_id).first()
     if patient is None:
         raise Http404("No such patient.")
+    return patient
+
+
+def patient_read_by_staff(
+    request: StaffRequest, patient_id: int, *, action: str = AccessAction.VIEW_PAGE
+) -> Patient:
+    """Return a patient for a staff page that shows their data, and log the read."""
+    patient = patient_for_staff(request.user, patient_id)
+    access_record(actor=request.user, patients=[patient], action=action, request=request)
     return patient
 
 

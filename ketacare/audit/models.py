@@ -12,6 +12,7 @@ class AppendOnlyError(RuntimeError):
 
 class AccessAction(models.TextChoices):
     VIEW_CHART = "view_chart", "Opened the chart"
+    VIEW_PAGE = "view_page", "Opened a page of the record"
     VIEW_AUDIT = "view_audit", "Opened the audit trail"
     EXPORT = "export", "Exported the record"
     API_READ = "api_read", "Read through the API"

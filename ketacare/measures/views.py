@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import (
     StaffRequest,
     patient_for_staff,
+    patient_read_by_staff,
     patients_for_staff,
     staff_required,
 )
 from ketacare.audit.models import AccessAction
-from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
 from ketacare.core.phases import Phase
@@ -49,10 +49,7 @@ def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
 
 @staff_required
 def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART, request=request
-    )
+    patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
     rows = selectors.trajectory(patient)
     context = {
         "patient": patient,
@@ -80,7 +77,7 @@ def _plan_form(patient: Patient, data: Any = None) -> MeasurementPlanForm:
 
 @staff_required
 def measurement_plan(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_read_by_staff(request, patient_id)
     form = _plan_form(patient, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,7 +118,7 @@ def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 @staff_required
 def response_new(request: StaffRequest, patient_id: int, instrument: str) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_read_by_staff(request, patient_id)
     try:
         definition = instruments.get(instrument)
     except InstrumentError as exc:
@@ -152,7 +149,7 @@ def response_new(request: StaffRequest, patient_id: int, instrument: str) -> Htt
 
 @staff_required
 def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_read_by_staff(request, patient_id)
     response = Response.objects.filter(pk=response_id, patient=patient).first()
     if response is None:
         raise Http404

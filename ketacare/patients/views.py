@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import (
     StaffRequest,
     patient_for_staff,
+    patient_read_by_staff,
     patients_for_staff,
     staff_required,
 )
 from ketacare.audit.models import AccessAction
-from ketacare.audit.services import access_record
 from ketacare.lib.forms import add_errors
 from ketacare.patients import selectors, services
 from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PatientForm, PhaseChangeForm
@@ -69,10 +69,7 @@ def patient_create(request: StaffRequest) -> HttpResponse:
 
 @staff_required
 def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.VIEW_CHART, request=request
-    )
+    patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
     context = {
         "patient": patient,
         "care_team": selectors.care_team_current(patient),
@@ -87,7 +84,7 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 @staff_required
 def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_read_by_staff(request, patient_id)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -155,20 +152,14 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
 
 @staff_required
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.VIEW_AUDIT, request=request
-    )
+    patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_AUDIT)
     page = Paginator(selectors.patient_audit_trail(patient), 50).get_page(request.GET.get("page"))
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
 
 
 @staff_required
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.EXPORT, request=request
-    )
+    patient = patient_read_by_staff(request, patient_id, action=AccessAction.EXPORT)
     body = json.dumps(selectors.patient_export(patient), indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.mrn}.json"'

@@ -52,3 +52,30 @@ def test_it_records_who_what_where(alice, patient):
         "10.1.2.3",
         "export",
     )
+
+
+def test_every_staff_page_showing_a_patient_logs_the_read(alice_client, alice, patient):
+    from django.urls import reverse
+
+    from ketacare.audit.models import AccessAction
+
+    pages = {
+        reverse("patients:detail", args=[patient.pk]): AccessAction.VIEW_CHART,
+        reverse("patients:edit", args=[patient.pk]): AccessAction.VIEW_PAGE,
+        reverse("patients:audit", args=[patient.pk]): AccessAction.VIEW_AUDIT,
+        reverse("patients:export", args=[patient.pk]): AccessAction.EXPORT,
+        reverse("measures:scores", args=[patient.pk]): AccessAction.VIEW_CHART,
+        reverse("measures:response_new", args=[patient.pk, "gad7"]): AccessAction.VIEW_PAGE,
+        reverse("measures:plan", args=[patient.pk]): AccessAction.VIEW_PAGE,
+    }
+    for url, action in pages.items():
+        before = AccessEvent.objects.count()
+        assert alice_client.get(url).status_code == 200
+        event = AccessEvent.objects.first()
+        assert AccessEvent.objects.count() == before + 1, url
+        assert (event.actor, event.patient, event.action, event.path) == (
+            alice.user,
+            patient,
+            action,
+            url,
+        )
