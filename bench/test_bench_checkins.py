@@ -118,3 +118,24 @@ def test_fhir_observation_search_52_weeks(benchmark, setup):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200 and response.json()["total"] == 52 * 18
+
+
+def test_worker_round_with_nothing_to_schedule_2000_patients(benchmark, setup):
+    """A worker round when every followed patient already has this period's check-in."""
+    member, _ = setup
+    Patient.objects.bulk_create(
+        Patient(
+            clinic=member.clinic,
+            mrn=f"W-{i}",
+            given_name="G",
+            family_name=f"F{i}",
+            birth_date=dt.date(1980, 1, 1),
+            email=f"w{i}@bench.test",
+            phase=["induction", "maintenance"][i % 2],
+        )
+        for i in range(2000)
+    )
+    now = timezone.now()
+    assert worker.schedule_calendar(now=now) == 2000
+    created = benchmark(worker.schedule_calendar, now=now)
+    assert created == 0

@@ -123,8 +123,19 @@ def schedule_calendar(*, now: dt.datetime) -> int:
     """Create this period's calendar check-in for every followed patient; idempotent."""
     created = 0
     phases = [p.value for p in DEFAULT_INTERVAL_DAYS]
-    for patient in Patient.objects.filter(phase__in=phases).select_related("clinic"):
-        plan = _plan(patient)
+    followed = Patient.objects.filter(phase__in=phases).select_related("clinic")
+    plans = {p.patient_id: p for p in MeasurementPlan.objects.filter(patient__in=followed)}
+    # Every calendar slot that could be current (intervals are at most 90 days) in one query,
+    # so a round with nothing to do costs three queries, not two per patient.
+    existing = set(
+        CheckIn.objects.filter(
+            patient__in=followed,
+            schedule_key__startswith="cal:",
+            created_at__gte=now - dt.timedelta(days=91),
+        ).values_list("patient_id", "schedule_key")
+    )
+    for patient in followed:
+        plan = plans.get(patient.pk)
         days = interval_days(patient, Phase(patient.phase), plan)
         if not days:
             continue
@@ -132,7 +143,7 @@ def schedule_calendar(*, now: dt.datetime) -> int:
         local = now.astimezone(tz)
         slot = local.date().toordinal() // days
         key = f"cal:{patient.phase}:{days}:{slot}"
-        if CheckIn.objects.filter(patient=patient, schedule_key=key).exists():
+        if (patient.pk, key) in existing:
             continue
         day = dt.date.fromordinal(slot * days)
         due = dt.datetime.combine(max(day, local.date()), dt.time(SEND_HOUR_LOCAL), tz)
