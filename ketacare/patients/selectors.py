@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
 from ketacare.audit.models import AccessEvent
+from ketacare.measures.models import Amendment, MeasurementPlan
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
 
@@ -180,11 +181,36 @@ def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
         by_member.setdefault(record.id, []).append(record)
     for member_records in by_member.values():
         entries.extend(_history_entries(member_records, "Care team assignment"))
+    entries.extend(_measure_entries(patient))
     for event in AccessEvent.objects.filter(patient=patient).select_related("actor"):
         entries.append(
             AuditEntry(event.at, str(event.actor), event.get_action_display(), "", [], "access")
         )
     entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _measure_entries(patient: Patient) -> list[AuditEntry]:
+    """Questionnaire corrections and check-in plan changes, for the audit trail."""
+    entries = []
+    amendments = Amendment.objects.filter(response__patient=patient).select_related(
+        "response", "amended_by"
+    )
+    for a in amendments:
+        title = (
+            f"{a.response.get_instrument_display()} of {a.response.collected_at:%d %b %Y} corrected"
+        )
+        changes = [FieldChange("total", _display(a.total_before), _display(a.total_after))]
+        changes += [
+            FieldChange(f"item {k}", _display(a.answers_before.get(k)), _display(v))
+            for k, v in a.answers_after.items()
+            if a.answers_before.get(k) != v
+        ]
+        entries.append(AuditEntry(a.amended_at, str(a.amended_by), title, a.reason, changes))
+    plan = MeasurementPlan.objects.filter(patient=patient).first()
+    if plan is not None:
+        records = list(plan.history.select_related("history_user").order_by("history_date"))
+        entries.extend(_history_entries(records, "Check-in plan"))
     return entries
 
 

@@ -347,3 +347,31 @@ def test_the_chart_shows_open_alerts_urgent_first(alice_client, patient):
     content = alice_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert "Open alerts (2)" in content
     assert content.index("PHQ-9 item 9") < content.index("craving")
+
+
+def test_the_audit_trail_shows_questionnaire_corrections_with_the_reason(
+    alice_client, alice, patient
+):
+    from django.utils import timezone
+
+    from ketacare.measures import services as measures
+
+    response, _ = measures.response_record(
+        patient=patient,
+        instrument="gad7",
+        answers={str(i): 1 for i in range(1, 8)},
+        context="weekly",
+        source="link",
+        collected_at=timezone.now(),
+    )
+    measures.response_amend(
+        response=response,
+        answers={str(i): 1 for i in range(1, 7)} | {"7": 3},
+        reason="patient phoned to correct item 7",
+        by=alice.user,
+    )
+    content = alice_client.get(reverse("patients:audit", args=[patient.pk])).content.decode()
+    assert "GAD-7 of" in content and "corrected" in content
+    assert "patient phoned to correct item 7" in content
+    assert "total: <del>7</del> → <ins>9</ins>" in content
+    assert "item 7: <del>1</del> → <ins>3</ins>" in content
