@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
 from ketacare.audit.models import AccessEvent
-from ketacare.measures.models import Amendment, MeasurementPlan
+from ketacare.measures.models import Amendment, MeasurementPlan, Response
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
 
@@ -65,7 +65,7 @@ def care_team_current(patient: Patient) -> list[CareTeamMember]:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # "phase" or "care_team"; later features add doses, scores, sessions, alerts
+    kind: str  # "phase", "care_team", "score", "alert"; later features add doses and sessions
     title: str
     detail: str
     by: str
@@ -106,6 +106,28 @@ def patient_timeline(patient: Patient) -> list[TimelineEntry]:
                     "",
                 )
             )
+    for r in Response.objects.filter(patient=patient).select_related("collected_by")[:100]:
+        result = f"{r.total} ({r.band})" if r.total is not None else f"{r.risk} risk"
+        flags = "; ".join(f["message"] for f in r.flags)
+        entries.append(
+            TimelineEntry(
+                r.collected_at,
+                "score",
+                f"{r.get_instrument_display()}: {result}",
+                flags,
+                str(r.collected_by or r.get_source_display()),
+            )
+        )
+    for a in Alert.objects.filter(patient=patient)[:100]:
+        entries.append(
+            TimelineEntry(
+                a.triggered_at,
+                "alert",
+                f"{a.get_severity_display()} alert ({a.get_status_display().lower()})",
+                a.title,
+                "",
+            )
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 

@@ -375,3 +375,21 @@ def test_the_audit_trail_shows_questionnaire_corrections_with_the_reason(
     assert "patient phoned to correct item 7" in content
     assert "total: <del>7</del> → <ins>9</ins>" in content
     assert "item 7: <del>1</del> → <ins>3</ins>" in content
+
+
+def test_the_timeline_shows_scores_and_alerts(alice_client, patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services as measures
+
+    measures.response_record(
+        patient=patient,
+        instrument="phq9",
+        answers={str(i): 1 for i in range(1, 9)} | {"9": 1},
+        context="weekly",
+        source="link",
+        collected_at=timezone.now(),
+    )
+    content = alice_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "PHQ-9: 9 (Mild)" in content
+    assert "Urgent alert (open)" in content
