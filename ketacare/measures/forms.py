@@ -25,9 +25,12 @@ class QuestionnaireForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self.fields["collected_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        always_asked = {i.code for i in instrument.visible_items({})}
         for item in instrument.items:
+            conditional = item.code not in always_asked
             self.fields[f"item_{item.code}"] = forms.TypedChoiceField(
                 label=f"{item.code}. {item.text}",
+                help_text="Asked only when an earlier answer is Yes." if conditional else "",
                 choices=[(o.value, o.label) for o in item.options],
                 coerce=int,
                 widget=forms.RadioSelect,

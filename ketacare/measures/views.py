@@ -39,6 +39,18 @@ from ketacare.measures.models import (
 from ketacare.patients.models import Patient
 
 
+def _mark_unanswered(form: QuestionnaireForm, answers: dict[str, int]) -> bool:
+    """Mark every question still to answer (given the skip logic); return whether any were."""
+    missing = [
+        item.code
+        for item in form.instrument.visible_items(answers)
+        if item.required and item.code not in answers
+    ]
+    for code in missing:
+        form.add_error(f"item_{code}", "Please answer this question.")
+    return bool(missing)
+
+
 def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
     for key, errs in exc.message_dict.items():
         item = key.split(".", 1)[1] if "." in key else None
@@ -126,6 +138,12 @@ def response_new(request: StaffRequest, patient_id: int, instrument: str) -> Htt
     form = QuestionnaireForm(request.POST or None, instrument=definition)
     if request.method == "POST" and form.is_valid():
         answers = services.visible_answers(instrument, form.answers())
+        if _mark_unanswered(form, answers):
+            return render(
+                request,
+                "measures/response_form.html",
+                {"patient": patient, "form": form, "definition": definition},
+            )
         try:
             _, alerts = services.response_record(
                 patient=patient,
@@ -161,7 +179,14 @@ def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> 
     )
     form = QuestionnaireForm(request.POST or None, instrument=definition, initial=initial)
     amend = AmendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and amend.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and amend.is_valid()
+        and not _mark_unanswered(
+            form, services.visible_answers(response.instrument, form.answers())
+        )
+    ):
         try:
             services.response_amend(
                 response=response,

@@ -61,7 +61,22 @@ def test_a_missing_item_is_shown_beside_it_and_nothing_is_saved(alice_client, pa
     data.update({f"item_{i}": "1" for i in range(1, 7)})  # item 7 missing
     response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
     assert response.status_code == 200
-    assert b"Answer item 7" in response.content
+    assert response.content.count(b"Please answer this question.") == 1
+    assert not Response.objects.exists()
+
+
+def test_an_empty_cssrs_marks_every_question_asked_and_explains_the_conditional_ones(
+    alice_client, patient
+):
+    data = {"context": "ad_hoc", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "cssrs"]), data)
+    assert response.content.count(b"Please answer this question.") == 3  # items 1, 2 and 6
+    assert response.content.count(b"Asked only when an earlier answer is Yes.") == 4  # 3, 4, 5, 6a
+    yes_to_2 = {**data, "item_1": "1", "item_2": "1", "item_6": "0"}
+    response = alice_client.post(
+        reverse("measures:response_new", args=[patient.pk, "cssrs"]), yes_to_2
+    )
+    assert response.content.count(b"Please answer this question.") == 3  # now 3, 4 and 5
     assert not Response.objects.exists()
 
 
