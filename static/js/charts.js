@@ -13,6 +13,11 @@ document.addEventListener("DOMContentLoaded", function () {
       renderer: "svg",
       ast: true,
       expr: vega.expressionInterpreter,
+    }).then(function () {
+      // The container has role="img" and a label, and the same data is in a table beside
+      // it; the SVG's own marks would only add unlabelled noise for screen readers.
+      var svg = el.querySelector("svg");
+      if (svg) svg.setAttribute("aria-hidden", "true");
     }).catch(function (err) {
       el.textContent = "The chart could not be drawn; the same data is in the table.";
       console.error(err);
