@@ -14,32 +14,23 @@ import pytest
 from django.utils import timezone
 
 from ketacare.conftest import PASSWORD
-from ketacare.tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 RUN = """async () => {
-  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-    .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+  }));
 }"""
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    import os
-
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is not installed, and CI=true forbids skipping browser tests.")
-        pytest.skip("*** Chromium not found: accessibility checks SKIPPED ***")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 def _violations(page):
