@@ -97,3 +97,20 @@ class TotpCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip()
+
+
+class SecondFactorForm(forms.Form):
+    """At sign-in: the app's 6-digit code, or one of the 8-character recovery codes."""
+
+    code = forms.RegexField(
+        regex=r"^\s*(\d{6}|[A-Za-z2-7]{8})\s*$",
+        label="Code",
+        help_text="The 6 digits from your authenticator app, or one of your recovery codes.",
+        error_messages={
+            "invalid": "Enter the 6 digits from your app, or an 8-character recovery code."
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip().lower()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("password-reset/complete/", views.password_reset_complete, name="password_reset_complete"),
     path("2fa/setup/", views.twofactor_setup, name="2fa_setup"),
     path("2fa/verify/", views.twofactor_verify, name="2fa_verify"),
+    path("2fa/recovery/", views.twofactor_recovery, name="2fa_recovery"),
     path("clinic/switch/", views.clinic_switch, name="clinic_switch"),
     path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
     path("staff/", views.staff_list, name="staff_list"),

@@ -14,6 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.accounts import services
@@ -28,6 +29,7 @@ from ketacare.accounts.access import (
 from ketacare.accounts.forms import (
     ApiTokenForm,
     ClinicSettingsForm,
+    SecondFactorForm,
     StaffEditForm,
     StaffInviteForm,
     StaffLoginForm,
@@ -91,14 +93,43 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            messages.success(request, "Two-factor sign-in is on. You will need a code each time.")
-            return redirect("home")
+            request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
+            return redirect("accounts:2fa_recovery")
         form.add_error(
             "code", "That code did not match. Check the time on your phone and try again."
         )
     secret = base64.b32encode(device.bin_key).decode()
     context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
     return render(request, "accounts/2fa_setup.html", context)
+
+
+RECOVERY_SESSION_KEY = "ketacare_recovery_codes"
+RECOVERY_CODE_COUNT = 10
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with fresh single-use ones; return them once."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+@staff_user_required
+def twofactor_recovery(request: HttpRequest) -> HttpResponse:
+    """Show the recovery codes made at enrolment, once; a new set can be made later."""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST":
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return redirect("accounts:2fa_setup")
+        request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
+        messages.success(request, "New recovery codes made; the old ones no longer work.")
+        return redirect("accounts:2fa_recovery")
+    codes = request.session.pop(RECOVERY_SESSION_KEY, None)
+    remaining = StaticToken.objects.filter(device__user=user).count()
+    return render(request, "accounts/2fa_recovery.html", {"codes": codes, "remaining": remaining})
 
 
 @staff_user_required
@@ -110,10 +141,18 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
-    form = TotpCodeForm(request.POST or None)
+    form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["code"]):
-            otp_login(request, device)
+        code = form.cleaned_data["code"]
+        used = device if code.isdigit() else StaticDevice.objects.filter(user=user).first()
+        if used is not None and used.verify_is_allowed()[0] and used.verify_token(code):
+            otp_login(request, used)
+            if used is not device:
+                messages.warning(
+                    request,
+                    "You signed in with a recovery code; it cannot be "
+                    "used again. Make new codes if few are left.",
+                )
             return redirect(next_url)
         form.add_error("code", "That code did not match. Try the newest code from your app.")
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": next_url})

@@ -30,6 +30,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "accounts:password_reset_complete": ("GET", "public"),
     "accounts:2fa_setup": ("GET", "staff"),
     "accounts:2fa_verify": ("GET", "staff"),
+    "accounts:2fa_recovery": ("GET", "staff"),
     "accounts:clinic_switch": ("POST", "staff"),
     "accounts:clinic_settings": ("GET", "admin"),
     "accounts:staff_list": ("GET", "admin"),

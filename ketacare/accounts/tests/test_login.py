@@ -150,3 +150,37 @@ def test_the_code_page_does_not_redirect_to_other_sites(alice):
 def test_patients_are_never_asked_for_a_second_factor(patient_user, settings, flag):
     settings.KETACARE_REQUIRE_STAFF_2FA = flag
     assert client_for(patient_user).get(reverse("portal:home")).status_code == 200
+
+
+def test_enrolment_shows_recovery_codes_once_and_each_works_once(alice):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    settings_override = override_settings(KETACARE_REQUIRE_STAFF_2FA=True)
+    settings_override.enable()
+    try:
+        c = client_for(alice.user)
+        c.get(reverse("accounts:2fa_setup"))
+        device = TOTPDevice.objects.get(user=alice.user)
+        response = c.post(reverse("accounts:2fa_setup"), {"code": _code(device)})
+        assert response["Location"] == reverse("accounts:2fa_recovery")
+        page = c.get(reverse("accounts:2fa_recovery")).content.decode()
+        codes = re.findall(r"<code>([a-z2-7]{8})</code>", page)
+        assert len(codes) == 10
+        assert set(codes) == set(StaticToken.objects.values_list("token", flat=True))
+        assert "<code>" not in c.get(reverse("accounts:2fa_recovery")).content.decode()  # once
+        # a new session without the phone: a recovery code signs in, once
+        fresh = Client()
+        fresh.post(reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD})
+        ok = fresh.post(
+            reverse("accounts:2fa_verify"), {"code": codes[0].upper(), "next": "/patients/"}
+        )
+        assert ok["Location"] == "/patients/"
+        again = Client()
+        again.post(reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD})
+        refused = again.post(
+            reverse("accounts:2fa_verify"), {"code": codes[0], "next": "/patients/"}
+        )
+        assert refused.status_code == 200 and b"did not match" in refused.content
+        assert StaticToken.objects.count() == 9
+    finally:
+        settings_override.disable()

@@ -84,8 +84,11 @@ def test_every_staff_page_showing_a_patient_logs_the_read(alice_client, alice, p
 def test_even_raw_sql_cannot_change_the_log(event):
     from django.db import DatabaseError, connection, transaction
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_accessevent SET action = 'export'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_accessevent SET action = 'export'")
     event.refresh_from_db()
     assert event.action == "view_chart"
