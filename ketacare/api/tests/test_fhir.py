@@ -10,6 +10,8 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ketacare.accounts.services import api_token_create
 from ketacare.alerts.models import Alert
@@ -235,3 +237,60 @@ def test_unknown_questionnaire_is_404(client, auth):
 
 def test_metadata_declares_r4(client, db):
     assert client.get("/fhir/metadata").json()["fhirVersion"] == "4.0.1"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(junk=JSON)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_json_posted_to_fhir_gets_a_4xx_operation_outcome_never_a_500(client, auth, junk):
+    response = client.post(
+        "/fhir/QuestionnaireResponse",
+        json.dumps(junk),
+        content_type="application/fhir+json",
+        headers=auth,
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_mutated_gad7_responses_are_stored_correctly_or_refused_cleanly(
+    client, auth, patient, data
+):
+    body = gad7_qr(patient.pk)
+    items = body["item"][0]["item"]
+    target = data.draw(st.sampled_from(items[:7]))
+    target["answer"] = [
+        data.draw(
+            st.sampled_from(
+                [
+                    {
+                        "valueCoding": {
+                            "system": "http://loinc.org",
+                            "code": data.draw(st.sampled_from(list(LA.values()) + ["LA1-1", ""])),
+                        }
+                    },
+                    {"valueInteger": data.draw(st.integers(-3, 6))},
+                    {"valueString": "often"},
+                ]
+            )
+        )
+    ]
+    before = Response.objects.count()
+    response = post(client, body, auth)
+    assert response.status_code in (201, 422), response.content
+    if response.status_code == 201:
+        stored = Response.objects.latest("pk")
+        assert stored.total == sum(stored.answers.values())
+        assert 0 <= stored.total <= 21
+    else:
+        assert Response.objects.count() == before
