@@ -110,3 +110,31 @@ class DoseTimeForm(forms.Form):
         if value > timezone.now() + dt.timedelta(days=60):
             raise forms.ValidationError("More than 60 days ahead; check the date.")
         return value
+
+
+class ClinicCheckinSettingsForm(forms.Form):
+    window_hours = forms.IntegerField(
+        min_value=12,
+        max_value=336,
+        label="A check-in stays open for … hours",
+        help_text="After this it counts as missed and appears on the coordinator's list.",
+    )
+    reminder_hours = forms.IntegerField(
+        min_value=1,
+        max_value=335,
+        label="Send one reminder after … hours",
+    )
+    interval_induction = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        label="Calendar check-in every … days in induction",
+        help_text="0 turns calendar check-ins off.",
+    )
+    interval_maintenance = forms.IntegerField(min_value=0, max_value=90, label="… in maintenance")
+    interval_paused = forms.IntegerField(min_value=0, max_value=90, label="… while paused")
+
+    def intervals(self) -> dict[str, int]:
+        return {
+            phase: self.cleaned_data[f"interval_{phase}"]
+            for phase in ("induction", "maintenance", "paused")
+        }

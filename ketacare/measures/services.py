@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.accounts.models import User
+from ketacare.accounts.models import Clinic, User
 from ketacare.alerts.models import Alert
 from ketacare.alerts.services import alerts_from_flags
 from ketacare.core import instruments
@@ -432,3 +432,37 @@ def measurement_plan_save(
     plan._change_reason = "plan edited"  # type: ignore[attr-defined]
     plan.save()
     return plan
+
+
+@transaction.atomic
+def clinic_checkin_settings_save(
+    *,
+    clinic: Clinic,
+    window_hours: int,
+    reminder_hours: int,
+    interval_days: dict[str, int],
+    by: User,
+) -> Clinic:
+    """Set the clinic's check-in defaults (our defaults until a clinic's lead changes them)."""
+    if not 12 <= window_hours <= 336:
+        raise ValidationError({"window_hours": "Between 12 hours and 14 days."})
+    if not 1 <= reminder_hours < window_hours:
+        raise ValidationError({"reminder_hours": "At least 1 hour, and before the window closes."})
+    for phase, days in interval_days.items():
+        if phase not in PLAN_PHASES:
+            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
+        if not 0 <= days <= 90:
+            raise ValidationError({f"interval_{phase}": "Between 0 (off) and 90 days."})
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    settings_ = dict(locked.clinical_settings)
+    settings_.update(
+        checkin_window_hours=window_hours,
+        checkin_reminder_hours=reminder_hours,
+        checkin_interval_days=dict(interval_days),
+    )
+    locked.clinical_settings = settings_
+    locked._history_user = by  # type: ignore[attr-defined]
+    locked._change_reason = "check-in defaults changed"  # type: ignore[attr-defined]
+    locked.save(update_fields=["clinical_settings"])
+    clinic.clinical_settings = settings_
+    return locked

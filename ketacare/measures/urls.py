@@ -23,5 +23,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/checkins/plan/", views.measurement_plan, name="plan"),
     path("patients/<int:patient_id>/checkins/dose/", views.dose_checkins, name="dose_checkins"),
     path("checkins/", views.checkin_worklist, name="worklist"),
+    path("checkins/settings/", views.clinic_checkin_settings, name="clinic_settings"),
     path("checkins/<int:checkin_id>/resend/", views.checkin_resend, name="resend"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import (
     StaffRequest,
+    clinic_admin_required,
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
@@ -26,7 +27,13 @@ from ketacare.core.instruments.base import InstrumentError
 from ketacare.core.phases import Phase
 from ketacare.lib.forms import add_errors
 from ketacare.measures import charts, selectors, services, worker
-from ketacare.measures.forms import AmendForm, DoseTimeForm, MeasurementPlanForm, QuestionnaireForm
+from ketacare.measures.forms import (
+    AmendForm,
+    ClinicCheckinSettingsForm,
+    DoseTimeForm,
+    MeasurementPlanForm,
+    QuestionnaireForm,
+)
 from ketacare.measures.models import (
     Channel,
     CheckIn,
@@ -261,3 +268,34 @@ def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     return redirect(next_url or "measures:worklist")
+
+
+@clinic_admin_required
+def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
+    current = clinic.clinical_settings
+    intervals = current.get("checkin_interval_days", {})
+    initial = {
+        "window_hours": current.get("checkin_window_hours", services.DEFAULT_WINDOW_HOURS),
+        "reminder_hours": current.get("checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS),
+        **{
+            f"interval_{p.value}": intervals.get(p.value, days)
+            for p, days in worker.DEFAULT_INTERVAL_DAYS.items()
+        },
+    }
+    form = ClinicCheckinSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_checkin_settings_save(
+                clinic=clinic,
+                by=request.user,
+                window_hours=form.cleaned_data["window_hours"],
+                reminder_hours=form.cleaned_data["reminder_hours"],
+                interval_days=form.intervals(),
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Check-in defaults saved. Patients' own plans still apply.")
+            return redirect("measures:clinic_settings")
+    return render(request, "measures/clinic_settings.html", {"form": form})
