@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.models import User
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
 
@@ -58,10 +60,52 @@ def save_one_answer(request: HttpRequest, checkin: CheckIn, extra: dict[str, str
     return render(request, "measures/_block.html", {"block": block, "saved": True, **extra})
 
 
-def checkin_errors(exc: ValidationError) -> dict[str, str]:
+def _errors(exc: ValidationError) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
         return {k: " ".join(v) for k, v in exc.message_dict.items()}
     return {"__all__": " ".join(exc.messages)}
+
+
+def answer_checkin(
+    request: HttpRequest,
+    checkin: CheckIn,
+    *,
+    source: str,
+    extra: dict[str, Any],
+    by: User | None = None,
+) -> HttpResponse:
+    """Show a check-in's questionnaires (recording the opening), or take the submitted answers.
+
+    Shared by the secure link and the portal; the caller has already checked access.
+    """
+    clinic = checkin.patient.clinic
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        # A plain post (no JavaScript) carries the answers; htmx saved them already.
+        services.checkin_save_posted(checkin=checkin, data=request.POST.dict(), now=timezone.now())
+        checkin.refresh_from_db()
+        try:
+            _, alerts = services.checkin_submit(
+                checkin=checkin, source=source, now=timezone.now(), by=by
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            urgent = any(a.severity == "urgent" for a in alerts)
+            return render(
+                request, "measures/thanks.html", {"clinic": clinic, "urgent": urgent, **extra}
+            )
+    else:
+        services.checkin_mark_opened(checkin, timezone.now())
+    context = {
+        "checkin": checkin,
+        "clinic": clinic,
+        "errors": errors,
+        "form_error": errors.get("__all__", ""),
+        "blocks": selectors.questionnaire_blocks(checkin.instruments, checkin.draft, errors),
+        **extra,
+    }
+    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
 
 
 @never_cache
@@ -70,35 +114,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     state = _state(checkin, link_row)
     if state != "ok" or checkin is None:
         return _closed(request, state, token, checkin)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        services.checkin_save_posted(checkin=checkin, data=request.POST.dict(), now=timezone.now())
-        checkin.refresh_from_db()
-        try:
-            _, alerts = services.checkin_submit(
-                checkin=checkin, source=Source.LINK, now=timezone.now()
-            )
-        except ValidationError as exc:
-            errors = checkin_errors(exc)
-        else:
-            urgent = any(a.severity == "urgent" for a in alerts)
-            return render(
-                request,
-                "measures/thanks.html",
-                {"clinic": checkin.patient.clinic, "urgent": urgent},
-            )
-    else:
-        services.checkin_mark_opened(checkin, timezone.now())
-    context = {
-        "checkin": checkin,
-        "token": token,
-        "clinic": checkin.patient.clinic,
-        "patient": checkin.patient,
-        "errors": errors,
-        "form_error": errors.get("__all__", ""),
-        "blocks": selectors.questionnaire_blocks(checkin.instruments, checkin.draft, errors),
-    }
-    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
+    return answer_checkin(request, checkin, source=Source.LINK, extra={"token": token})
 
 
 @require_POST

@@ -5,19 +5,17 @@ import json
 from django import forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import PatientRequest, patient_required
 from ketacare.accounts.forms import PortalLoginForm
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
-from ketacare.measures import charts, selectors, services
-from ketacare.measures.link_views import checkin_errors, save_one_answer
+from ketacare.measures import charts, selectors
+from ketacare.measures.link_views import answer_checkin, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
 from ketacare.patients.selectors import care_team_current
 from ketacare.portal import magic
@@ -79,34 +77,14 @@ def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
             "portal/checkin_closed.html",
             {"checkin": item, "clinic": request.patient.clinic},
         )
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        services.checkin_save_posted(checkin=item, data=request.POST.dict(), now=timezone.now())
-        item.refresh_from_db()
-        try:
-            _, alerts = services.checkin_submit(
-                checkin=item, source=Source.PORTAL, now=timezone.now(), by=request.user
-            )
-        except ValidationError as exc:
-            errors = checkin_errors(exc)
-        else:
-            urgent = any(a.severity == "urgent" for a in alerts)
-            return render(
-                request,
-                "measures/thanks.html",
-                {"clinic": request.patient.clinic, "urgent": urgent, "portal": True},
-            )
-    else:
-        services.checkin_mark_opened(item, timezone.now())
-    context = {
-        "checkin": item,
-        "clinic": request.patient.clinic,
-        "errors": errors,
-        "form_error": errors.get("__all__", ""),
-        "save_url": reverse("portal:checkin_save", args=[item.pk]),
-        "blocks": selectors.questionnaire_blocks(item.instruments, item.draft, errors),
-    }
-    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
+    save_url = reverse("portal:checkin_save", args=[item.pk])
+    return answer_checkin(
+        request,
+        item,
+        source=Source.PORTAL,
+        by=request.user,
+        extra={"save_url": save_url, "portal": True},
+    )
 
 
 @require_POST
