@@ -74,15 +74,23 @@ def choose_clinic(request: HttpRequest, clinic_id: int) -> StaffMember:
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 
 
+def _refuse_non_staff(request: HttpRequest) -> HttpResponse | None:
+    """Send anonymous visitors to sign in; refuse patient accounts; else None."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.is_patient_user:
+        raise PermissionDenied("This page is for clinic staff.")
+    return None
+
+
 def staff_required(view: F) -> F:
     """Let through signed-in staff with an active membership; set request.membership."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.is_patient_user:
-            raise PermissionDenied("This page is for clinic staff.")
+        refused = _refuse_non_staff(request)
+        if refused is not None:
+            return refused
         membership = current_membership(request)
         if membership is None:
             raise PermissionDenied("You are not an active member of any clinic.")
@@ -99,11 +107,7 @@ def staff_user_required(view: F) -> F:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.is_patient_user:
-            raise PermissionDenied("This page is for clinic staff.")
-        return view(request, *args, **kwargs)
+        return _refuse_non_staff(request) or view(request, *args, **kwargs)
 
     return cast(F, wrapper)
 
