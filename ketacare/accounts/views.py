@@ -83,7 +83,7 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, "Two-factor sign-in is already set up for your account.")
-        return redirect("home")
+        return redirect("accounts:2fa_recovery")
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": "Authenticator app"}
     )

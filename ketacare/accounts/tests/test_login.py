@@ -184,3 +184,17 @@ def test_enrolment_shows_recovery_codes_once_and_each_works_once(alice):
         assert StaticToken.objects.count() == 9
     finally:
         settings_override.disable()
+
+
+def test_staff_can_opt_in_to_two_factor_from_any_page_in_demo_mode(alice_client, alice):
+    page = alice_client.get(reverse("patients:list")).content.decode()
+    assert reverse("accounts:2fa_setup") in page
+    TOTPDevice.objects.create(user=alice.user, name="phone", confirmed=True)
+    alice_client.force_login(alice.user)  # a new session; pretend the code was entered
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = alice_client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=alice.user).persistent_id
+    session.save()
+    response = alice_client.get(reverse("accounts:2fa_setup"))
+    assert response["Location"] == reverse("accounts:2fa_recovery")
