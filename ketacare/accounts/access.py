@@ -164,6 +164,21 @@ def patient_read_by_staff(
     return patient
 
 
+def patient_for_member(
+    member: StaffMember, patient_id: int, *, request: HttpRequest | None = None
+) -> Patient:
+    """Return a patient of this membership's clinic only (an API token acts for one clinic,
+    even if its owner works at several), or 404. With `request`, log the read."""
+    patient = patient_for_staff(member.user, patient_id)
+    if patient.clinic_id != member.clinic_id:
+        raise Http404("No such patient.")
+    if request is not None:
+        access_record(
+            actor=member.user, patients=[patient], action=AccessAction.API_READ, request=request
+        )
+    return patient
+
+
 def patient_for_portal_user(user: User) -> Patient:
     if not user.is_active:
         raise PermissionDenied("This account is disabled.")

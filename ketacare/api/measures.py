@@ -11,8 +11,6 @@ from ninja.responses import Status
 from pydantic import Field
 
 from ketacare.api.patients import ERRORS, _acting, _patient, _require_object
-from ketacare.audit.models import AccessAction
-from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.measures import services
 from ketacare.measures.models import Context, Response, Source
@@ -125,13 +123,7 @@ def _out(r: Response) -> ResponseOut:
 
 @router.get("/patients/{patient_id}/responses", response={200: list[ResponseOut], **ERRORS})
 def list_responses(request: HttpRequest, patient_id: int, filters: Query[ResponseFilters]) -> Any:
-    patient = _patient(request, patient_id)
-    access_record(
-        actor=_acting(request).user,
-        patients=[patient],
-        action=AccessAction.API_READ,
-        request=request,
-    )
+    patient = _patient(request, patient_id, read=True)
     qs = Response.objects.filter(patient=patient)
     if filters.instrument:
         qs = qs.filter(instrument=filters.instrument)

@@ -4,12 +4,12 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from ketacare.accounts.access import patient_for_staff, patients_for_staff
+from ketacare.accounts.access import patient_for_member, patients_for_staff
 from ketacare.accounts.models import ApiToken, StaffMember
 from ketacare.api.schemas import (
     CareTeamOut,
@@ -45,13 +45,9 @@ def _acting(request: HttpRequest) -> StaffMember:
     return token.staff_member
 
 
-def _patient(request: HttpRequest, patient_id: int) -> Patient:
-    member = _acting(request)
-    patient = patient_for_staff(member.user, patient_id)
-    # A token acts for one clinic only, even if its owner works at several.
-    if patient.clinic_id != member.clinic_id:
-        raise Http404
-    return patient
+def _patient(request: HttpRequest, patient_id: int, *, read: bool = False) -> Patient:
+    """The token's patient; `read=True` when the answer shows their data (logged)."""
+    return patient_for_member(_acting(request), patient_id, request=request if read else None)
 
 
 def _require_object(request: HttpRequest) -> None:
@@ -95,14 +91,7 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
 
 @router.get("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
 def get_patient(request: HttpRequest, patient_id: int) -> Any:
-    patient = _patient(request, patient_id)
-    access_record(
-        actor=_acting(request).user,
-        patients=[patient],
-        action=AccessAction.API_READ,
-        request=request,
-    )
-    return _detail(patient)
+    return _detail(_patient(request, patient_id, read=True))
 
 
 @router.post("", response={201: PatientDetailOut, **ERRORS})

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ketacare.core import instruments
 from ketacare.core.instruments.base import Instrument
 from ketacare.measures.models import Context
+from ketacare.measures.services import PLAN_PHASES
 
 
 class QuestionnaireForm(forms.Form):
@@ -91,10 +92,7 @@ class MeasurementPlanForm(forms.Form):
     )
 
     def intervals(self) -> dict[str, int]:
-        return {
-            phase: self.cleaned_data[f"interval_{phase}"]
-            for phase in ("induction", "maintenance", "paused")
-        }
+        return {phase: self.cleaned_data[f"interval_{phase}"] for phase in PLAN_PHASES}
 
 
 class DoseTimeForm(forms.Form):
@@ -134,7 +132,4 @@ class ClinicCheckinSettingsForm(forms.Form):
     interval_paused = forms.IntegerField(min_value=0, max_value=90, label="… while paused")
 
     def intervals(self) -> dict[str, int]:
-        return {
-            phase: self.cleaned_data[f"interval_{phase}"]
-            for phase in ("induction", "maintenance", "paused")
-        }
+        return {phase: self.cleaned_data[f"interval_{phase}"] for phase in PLAN_PHASES}

@@ -399,7 +399,19 @@ def checkins_expire(*, now: dt.datetime) -> int:
     return count
 
 
+# Phases with calendar check-ins, and the longest gap a clinic or a plan may set.
 PLAN_PHASES = ("induction", "maintenance", "paused")
+MAX_INTERVAL_DAYS = 90
+
+
+def _check_intervals(interval_days: Mapping[str, int]) -> None:
+    for phase, days in interval_days.items():
+        if phase not in PLAN_PHASES:
+            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
+        if not 0 <= int(days) <= MAX_INTERVAL_DAYS:
+            raise ValidationError(
+                {f"interval_{phase}": f"Between 0 (off) and {MAX_INTERVAL_DAYS} days."}
+            )
 
 
 @transaction.atomic
@@ -419,11 +431,7 @@ def measurement_plan_save(
         if definition.rater != "patient":
             message = f"{definition.name} is rated by a clinician, not sent to patients."
             raise ValidationError({"calendar_instruments": message})
-    for phase, days in interval_days.items():
-        if phase not in PLAN_PHASES:
-            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
-        if not 0 <= int(days) <= 90:
-            raise ValidationError({f"interval_{phase}": "Between 0 (off) and 90 days."})
+    _check_intervals(interval_days)
     plan, _ = MeasurementPlan.objects.get_or_create(patient=patient)
     plan.calendar_instruments = list(calendar_instruments)
     plan.interval_days = {k: int(v) for k, v in interval_days.items()}
@@ -448,11 +456,7 @@ def clinic_checkin_settings_save(
         raise ValidationError({"window_hours": "Between 12 hours and 14 days."})
     if not 1 <= reminder_hours < window_hours:
         raise ValidationError({"reminder_hours": "At least 1 hour, and before the window closes."})
-    for phase, days in interval_days.items():
-        if phase not in PLAN_PHASES:
-            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
-        if not 0 <= days <= 90:
-            raise ValidationError({f"interval_{phase}": "Between 0 (off) and 90 days."})
+    _check_intervals(interval_days)
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
     settings_ = dict(locked.clinical_settings)
     settings_.update(

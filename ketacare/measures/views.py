@@ -89,7 +89,7 @@ def _plan_form(patient: Patient, data: Any = None) -> MeasurementPlanForm:
         "calendar_instruments": worker.calendar_instruments(plan),
         "after_dose": plan.after_dose if plan else True,
     }
-    for phase in ("induction", "maintenance", "paused"):
+    for phase in services.PLAN_PHASES:
         initial[f"interval_{phase}"] = worker.interval_days(patient, Phase(phase), plan) or 0
     return MeasurementPlanForm(data, initial=initial)
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from ketacare.accounts.models import Clinic, StaffMember
-from ketacare.core.phases import Phase, allowed_next
+from ketacare.core.phases import allowed_next
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient
 
@@ -88,4 +88,4 @@ class PatientFilterForm(forms.Form):
         team.choices = [("", "Anyone"), *[(m.pk, str(m)) for m in staff]]
 
 
-__all__ = ["CareTeamAddForm", "PatientFilterForm", "PatientForm", "PhaseChangeForm", "Phase"]
+__all__ = ["CareTeamAddForm", "PatientFilterForm", "PatientForm", "PhaseChangeForm"]

@@ -13,12 +13,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ketacare.accounts.access import patient_for_staff
+from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import resources as fr
-from ketacare.audit.models import AccessAction
-from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
 from ketacare.measures import services
@@ -62,15 +60,12 @@ def _member(request: HttpRequest) -> StaffMember:
     return request.membership  # type: ignore[attr-defined]
 
 
-def _patient_param(request: HttpRequest, value: str) -> Patient:
+def _patient_param(request: HttpRequest, value: str, *, read: bool = False) -> Patient:
+    """The patient named by `Patient/<id>` or `<id>`; `read=True` logs the read."""
     raw = value.removeprefix("Patient/")
     if not raw.isdigit():
         raise Http404
-    member = _member(request)
-    patient = patient_for_staff(member.user, int(raw))
-    if patient.clinic_id != member.clinic_id:
-        raise Http404
-    return patient
+    return patient_for_member(_member(request), int(raw), request=request if read else None)
 
 
 @require_GET
@@ -135,13 +130,7 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref)
-    access_record(
-        actor=_member(request).user,
-        patients=[patient],
-        action=AccessAction.API_READ,
-        request=request,
-    )
+    patient = _patient_param(request, patient_ref, read=True)
     rows = Response.objects.filter(patient=patient)
     return _json(fr.bundle(fr.questionnaire_response(r) for r in rows))
 
@@ -198,14 +187,8 @@ def observation_search(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref)
+    patient = _patient_param(request, patient_ref, read=True)
     codes = {c.split("|")[-1] for c in request.GET.get("code", "").split(",") if c}
-    access_record(
-        actor=_member(request).user,
-        patients=[patient],
-        action=AccessAction.API_READ,
-        request=request,
-    )
     found = []
     for response in Response.objects.filter(patient=patient):
         for obs in fr.observations(response):
