@@ -39,6 +39,7 @@ _ITEMS = (
 class _Bladder(Instrument):
     def flags_for(self, answers: Mapping[str, int], total: int) -> tuple[Flag, ...]:
         flags = []
+        # Thresholds below are ketacare's own (no source sets them); monitoring per [K19].
         if answers.get("blood") == 1:
             flags.append(
                 Flag(
@@ -48,7 +49,7 @@ class _Bladder(Instrument):
                     item="blood",
                 )
             )
-        if answers.get("pain", 0) >= 2:
+        if answers.get("pain", 0) >= 2:  # ours: moderate or worse
             flags.append(
                 Flag(
                     "bladder_pain",

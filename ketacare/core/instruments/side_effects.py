@@ -41,6 +41,7 @@ _ITEMS = (
 class _SideEffects(Instrument):
     def flags_for(self, answers: Mapping[str, int], total: int) -> tuple[Flag, ...]:
         flags = []
+        # ours: "severe" on any item; common effects should fade within hours [K53]
         severe = [code for code, value in answers.items() if value == 3]
         if severe:
             flags.append(
