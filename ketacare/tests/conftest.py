@@ -39,3 +39,56 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+# --- records every page of the access matrix and the bad-input sweep needs -----------
+
+
+@pytest.fixture
+def assignment(patient, bob, alice):
+    from ketacare.patients import services
+
+    return services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
+
+
+@pytest.fixture
+def response(patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services
+
+    return services.response_record(
+        patient=patient,
+        instrument="gad7",
+        answers={str(i): 1 for i in range(1, 8)},
+        context="ad_hoc",
+        source="staff",
+        collected_at=timezone.now(),
+    )[0]
+
+
+@pytest.fixture
+def checkin(patient):
+    from django.utils import timezone
+
+    from ketacare.measures import services
+
+    return services.checkin_create(
+        patient=patient, instruments_=["gad7"], context="weekly", due_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def objs(patient, assignment, admin, response, checkin):
+    from django.utils import timezone
+
+    from ketacare.measures import services
+
+    return {
+        "token": services.link_issue(checkin, timezone.now()),
+        "patient": patient,
+        "assignment": assignment,
+        "admin": admin,
+        "response": response,
+        "checkin": checkin,
+    }

@@ -77,7 +77,7 @@ ADMIN_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "admin"]
 STAFF_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "staff"]
 
 
-def _url(name, patient=None, admin=None, assignment=None, response=None, checkin=None):
+def _url(name, patient=None, admin=None, assignment=None, response=None, checkin=None, token=None):
     kwargs = {}
     needs_patient = name.startswith("patients:") and name not in (
         "patients:list",
@@ -110,6 +110,8 @@ def _url(name, patient=None, admin=None, assignment=None, response=None, checkin
         kwargs["slug"] = "after-a-dose"
     if name == "portal:magic_login":
         kwargs["token"] = "not-a-token"
+    if name.startswith("measures:link"):
+        kwargs["token"] = token
     if name in ("accounts:password_reset_confirm", "portal:set_password"):
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(name, kwargs=kwargs)
@@ -118,51 +120,6 @@ def _url(name, patient=None, admin=None, assignment=None, response=None, checkin
 def _call(client, name, url):
     method = ROUTES[name][0]
     return client.post(url) if method == "POST" else client.get(url)
-
-
-@pytest.fixture
-def assignment(patient, bob, alice):
-    from ketacare.patients import services
-
-    return services.care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
-
-
-@pytest.fixture
-def response(patient):
-    from django.utils import timezone
-
-    from ketacare.measures import services
-
-    return services.response_record(
-        patient=patient,
-        instrument="gad7",
-        answers={str(i): 1 for i in range(1, 8)},
-        context="ad_hoc",
-        source="staff",
-        collected_at=timezone.now(),
-    )[0]
-
-
-@pytest.fixture
-def checkin(patient):
-    from django.utils import timezone
-
-    from ketacare.measures import services
-
-    return services.checkin_create(
-        patient=patient, instruments_=["gad7"], context="weekly", due_at=timezone.now()
-    )
-
-
-@pytest.fixture
-def objs(patient, assignment, admin, response, checkin):
-    return {
-        "patient": patient,
-        "assignment": assignment,
-        "admin": admin,
-        "response": response,
-        "checkin": checkin,
-    }
 
 
 @pytest.mark.parametrize("name", PATIENT_ROUTES)
