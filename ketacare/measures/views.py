@@ -231,11 +231,12 @@ def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 @staff_required
 def checkin_worklist(request: StaffRequest) -> HttpResponse:
-    """Missed and overdue check-ins at the coordinator's clinic, oldest first."""
+    """Missed (newest first) and waiting (soonest due first) check-ins at the clinic."""
     clinic_patients = patients_for_staff(request.user, clinic_id=request.membership.clinic_id)
     base = CheckIn.objects.filter(patient__in=clinic_patients).select_related("patient")
     context = {
-        "missed": base.filter(status=CheckInStatus.MISSED).order_by("due_at")[:200],
+        # Most recent first: a miss this week needs a call before one from months ago.
+        "missed": base.filter(status=CheckInStatus.MISSED).order_by("-due_at")[:200],
         "waiting": base.filter(
             status__in=[CheckInStatus.SENT, CheckInStatus.OPENED, CheckInStatus.STARTED]
         ).order_by("due_at")[:200],
