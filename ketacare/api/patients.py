@@ -35,7 +35,8 @@ class PatientFilters(Schema):
     q: str = Field("", max_length=100, description="Name or MRN")
     phase: PhaseName | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    # Bounded: a database integer overflows at 2**63, which must be a 422, not a 500.
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def _acting(request: HttpRequest) -> StaffMember:

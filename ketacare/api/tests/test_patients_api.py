@@ -202,3 +202,10 @@ def test_odd_patches_are_refused_and_change_nothing(client, auth, patient, patch
     assert 400 <= response.status_code < 500
     patient.refresh_from_db()
     assert (patient.mrn, patient.preferred_contact) == ("HB-1", "email")
+
+
+def test_an_absurd_offset_is_a_422_not_a_500(client, auth, patient):
+    # Found by the schemathesis fuzzer: 2**63 overflowed SQLite's integer.
+    response = client.get(API, {"offset": 2**63}, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "offset"
