@@ -51,7 +51,9 @@ class Response(models.Model):
     checkin = models.ForeignKey(
         "CheckIn", on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
-    external_id = models.CharField(max_length=200, blank=True)  # e.g. an imported FHIR id
+    # The sender's identifier of an imported response ("system|value", or the value alone
+    # when it names no system): a retried import finds the one already stored.
+    external_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -59,6 +61,14 @@ class Response(models.Model):
     class Meta:
         ordering = ["-collected_at", "-id"]
         indexes = [models.Index(fields=["patient", "instrument", "collected_at"])]
+        constraints = [
+            # Per patient, so a reused identifier can never reveal another patient's answers.
+            models.UniqueConstraint(
+                fields=["patient", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_response_per_sender_identifier",
+            )
+        ]
 
     def __str__(self) -> str:
         return (

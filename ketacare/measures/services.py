@@ -19,6 +19,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.alerts.models import Alert
 from ketacare.alerts.services import alerts_from_flags
 from ketacare.core import instruments
+from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.core.instruments.base import InstrumentError, Score
 from ketacare.measures.models import (
     OPEN_STATUSES,
@@ -75,7 +76,14 @@ def response_record(
     checkin: CheckIn | None = None,
     external_id: str = "",
 ) -> tuple[Response, list[Alert]]:
-    """Score and store one questionnaire; raise alerts for its flags at once."""
+    """Score and store one questionnaire; raise alerts for its flags at once.
+
+    The time it was answered is checked here, so forms, the JSON API and FHIR share one
+    rule for when an answer can have been given.
+    """
+    problem = clinical_time_problem(collected_at, now=timezone.now(), born=patient.birth_date)
+    if problem:
+        raise ValidationError({"collected_at": problem})
     score = _score(instrument, answers)
     response = Response(
         patient=patient,

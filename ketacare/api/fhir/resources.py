@@ -1,6 +1,6 @@
 """Build and read FHIR R4 resources for questionnaires and their results.
 
-Resources are plain dicts shaped as FHIR R4 (4.0.1) and validated with fhir.resources'
+Resources are plain dicts shaped as FHIR R4 (4.0.1); the tests validate them with fhir.resources'
 R4B models, which for Questionnaire, QuestionnaireResponse, Observation, Bundle and
 OperationOutcome have the same structure as R4. Observations follow the US Core
 screening-assessment style: a total-score Observation with the instrument's LOINC code,
@@ -9,8 +9,8 @@ derived from the QuestionnaireResponse, with one member Observation per coded it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,6 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from pydantic import ValidationError as PydanticValidationError
 
 from ketacare.core import instruments
 from ketacare.core.instruments.base import Instrument, Item
@@ -68,7 +67,12 @@ def local_system(instrument: Instrument) -> str:
 
 
 def validate(resource: dict[str, Any]) -> dict[str, Any]:
-    """Check a resource against its fhir.resources model; return it unchanged."""
+    """Check a resource against its fhir.resources model; return it unchanged.
+
+    Used by the tests on everything we send, not on each request: validating every resource
+    cost most of a search's time (see docs/benchmarks.md), and the builders here are
+    deterministic, so the tests that cover each shape prove them.
+    """
     MODELS[resource["resourceType"]].model_validate(resource)
     return resource
 
@@ -152,7 +156,12 @@ def questionnaire(instrument: Instrument) -> dict[str, Any]:
         resource["code"] = [
             {"system": LOINC, "code": instrument.loinc_panel, "display": instrument.name}
         ]
-    return validate(resource)
+    return resource
+
+
+def _instant(response: Response) -> str:
+    """In UTC, so a resource reads the same whether just stored or read back."""
+    return response.collected_at.astimezone(dt.UTC).isoformat()
 
 
 def _qr_id(response: Response) -> str:
@@ -196,12 +205,13 @@ def questionnaire_response(response: Response) -> dict[str, Any]:
         "questionnaire": canonical(instrument),
         "status": "completed",
         "subject": {"reference": f"Patient/{response.patient_id}"},
-        "authored": response.collected_at.isoformat(),
+        "authored": _instant(response),
         "item": items,
     }
-    if response.external_id:
-        resource["identifier"] = {"system": "urn:ketacare:imported", "value": response.external_id}
-    return validate(resource)
+    if response.external_id:  # the sender's identifier, "system|value" or the value alone
+        system, bar, value = response.external_id.partition("|")
+        resource["identifier"] = {"system": system, "value": value} if bar else {"value": system}
+    return resource
 
 
 def _risk_coding(risk: str) -> dict[str, Any]:
@@ -218,7 +228,7 @@ def observations(response: Response) -> Iterator[dict[str, Any]]:
         "status": "final",
         "category": [SURVEY],
         "subject": {"reference": f"Patient/{response.patient_id}"},
-        "effectiveDateTime": response.collected_at.isoformat(),
+        "effectiveDateTime": _instant(response),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{_qr_id(response)}"}],
     }
     members = []
@@ -253,12 +263,17 @@ def observations(response: Response) -> Iterator[dict[str, Any]]:
         total["valueCodeableConcept"] = {"coding": [_risk_coding(response.risk)]}
     if members:
         total["hasMember"] = members
-    yield validate(total)
-    for obs in item_obs:
-        yield validate(obs)
+    yield total
+    yield from item_obs
 
 
-def bundle(resources: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def bundle(
+    resources: Iterable[dict[str, Any]],
+    *,
+    total: int | None = None,
+    links: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A searchset Bundle; `total` counts every match, not only this page's entries."""
     entries = [
         {
             "fullUrl": f"{base_url()}/{r['resourceType']}/{r['id']}",
@@ -267,9 +282,15 @@ def bundle(resources: Iterable[dict[str, Any]]) -> dict[str, Any]:
         }
         for r in resources
     ]
-    return validate(
-        {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
-    )
+    result: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(entries) if total is None else total,
+    }
+    if links:
+        result["link"] = [{"relation": rel, "url": url} for rel, url in links.items()]
+    result["entry"] = entries
+    return result
 
 
 def outcome(
@@ -278,105 +299,4 @@ def outcome(
     issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": message}
     if expression:
         issue["expression"] = [expression]
-    return validate({"resourceType": "OperationOutcome", "issue": [issue]})
-
-
-# --- reading a QuestionnaireResponse from another system ---------------------------------
-
-
-@dataclass(frozen=True)
-class Imported:
-    instrument: Instrument
-    answers: dict[str, int]
-    authored: str
-    subject: str
-    identifier: str
-
-
-class ImportError_(ValueError):
-    def __init__(self, message: str, expression: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.expression = expression
-
-
-IMPORTABLE = ("gad7", "phq9")
-
-
-def _instrument_for(data: dict[str, Any]) -> Instrument:
-    ref = str(data.get("questionnaire") or "")
-    for code in IMPORTABLE:
-        inst = instruments.get(code)
-        if ref in (canonical(inst), f"Questionnaire/{fhir_id(inst)}", code) or (
-            inst.loinc_panel and inst.loinc_panel in ref
-        ):
-            return inst
-    raise ImportError_(
-        "Only LOINC-coded GAD-7 (69737-5) or PHQ-9 (44249-1) responses can be imported; "
-        f"'questionnaire' was {ref!r}.",
-        "QuestionnaireResponse.questionnaire",
-    )
-
-
-def _flatten(items: list[dict[str, Any]], path: str) -> Iterator[tuple[dict[str, Any], str]]:
-    for n, item in enumerate(items):
-        here = f"{path}.item[{n}]"
-        yield item, here
-        yield from _flatten(item.get("item", []) or [], here)
-
-
-def _value(instrument: Instrument, item: Item, answer: dict[str, Any], where: str) -> int:
-    if "valueInteger" in answer:
-        return int(answer["valueInteger"])
-    coding = answer.get("valueCoding") or {}
-    code = coding.get("code")
-    for option in item.options:
-        if option.loinc and option.loinc == code:
-            return option.value
-        if coding.get("system") == local_system(instrument) and str(option.value) == code:
-            return option.value
-    raise ImportError_(f"Item {link_id(item)}: unknown answer code {code!r}.", where)
-
-
-def read_questionnaire_response(data: Any) -> Imported:
-    """Parse and check an incoming QuestionnaireResponse; raise ImportError_ saying where."""
-    if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
-        raise ImportError_("The body must be a FHIR QuestionnaireResponse.", "resourceType")
-    try:
-        QuestionnaireResponse.model_validate(data)
-    except PydanticValidationError as exc:  # report its first problem
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise ImportError_(
-            f"Not a valid QuestionnaireResponse: {first.get('msg')}",
-            f"QuestionnaireResponse.{where}" if where else None,
-        ) from exc
-    if data.get("status") not in ("completed", "amended"):
-        raise ImportError_(
-            "Only completed responses can be imported.", "QuestionnaireResponse.status"
-        )
-    if not data.get("authored"):
-        raise ImportError_(
-            "'authored' (when it was answered) is required.", "QuestionnaireResponse.authored"
-        )
-    subject = (data.get("subject") or {}).get("reference") or ""
-    if not subject.startswith("Patient/"):
-        raise ImportError_(
-            "'subject' must reference Patient/<id>.", "QuestionnaireResponse.subject"
-        )
-    instrument = _instrument_for(data)
-    by_link = {link_id(i): i for i in instrument.items} | {i.code: i for i in instrument.items}
-    answers: dict[str, int] = {}
-    total_links = {instrument.loinc_total, "total"}
-    for item, where in _flatten(data.get("item", []) or [], "QuestionnaireResponse"):
-        link = str(item.get("linkId", ""))
-        if link in total_links or not item.get("answer"):
-            continue  # the total is recomputed, never trusted
-        question = by_link.get(link)
-        if question is None:
-            if link == instrument.loinc_panel:
-                continue  # a grouping item
-            raise ImportError_(f"Unknown item linkId {link!r} for {instrument.name}.", where)
-        answers[question.code] = _value(instrument, question, item["answer"][0], where)
-    identifier = (data.get("identifier") or {}).get("value") or data.get("id") or ""
-    return Imported(instrument, answers, str(data["authored"]), subject, str(identifier))
+    return {"resourceType": "OperationOutcome", "issue": [issue]}

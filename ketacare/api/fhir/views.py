@@ -7,18 +7,21 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
 from ketacare.api.auth import TokenAuth
+from ketacare.api.fhir import idempotency, paging, reading
 from ketacare.api.fhir import resources as fr
+from ketacare.api.fhir.reading import PATIENT_ID, Imported
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
+from ketacare.lib.jsonbody import JsonBodyError, loads_bounded
 from ketacare.measures import services
 from ketacare.measures.models import Context, Response, Source
 from ketacare.patients.models import Patient
@@ -44,7 +47,8 @@ def fhir_token_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        found = TokenAuth().authenticate(request, token) if scheme.lower() == "bearer" else None
+        usable = scheme.lower() == "bearer" and token.isascii() and "\x00" not in token
+        found = TokenAuth().authenticate(request, token) if usable else None
         if found is None:
             return _problem("Missing, revoked or invalid API token.", 401, code="login")
         request.membership = found.staff_member  # type: ignore[attr-defined]
@@ -60,12 +64,12 @@ def _member(request: HttpRequest) -> StaffMember:
     return request.membership  # type: ignore[attr-defined]
 
 
-def _patient_param(request: HttpRequest, value: str, *, read: bool = False) -> Patient:
-    """The patient named by `Patient/<id>` or `<id>`; `read=True` logs the read."""
-    raw = value.removeprefix("Patient/")
-    if not raw.isdigit():
+def _patient_param(request: HttpRequest, value: str) -> Patient:
+    """The patient named by `Patient/<id>` or `<id>`, for a search; the read is logged."""
+    found = PATIENT_ID.fullmatch(value.removeprefix("Patient/"))
+    if found is None:
         raise Http404
-    return patient_for_member(_member(request), int(raw), request=request if read else None)
+    return patient_for_member(_member(request), int(found.group(0)), request=request)
 
 
 @require_GET
@@ -130,55 +134,21 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref, read=True)
+    try:
+        count, offset = paging.page_params(request.GET)
+    except paging.PagingError as exc:
+        return _problem(exc.message, 400, expression=exc.param)
+    patient = _patient_param(request, patient_ref)
     rows = Response.objects.filter(patient=patient)
-    return _json(fr.bundle(fr.questionnaire_response(r) for r in rows))
-
-
-def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
-    try:
-        data = json.loads(request.body or b"")
-    except ValueError:
-        return _problem("The body is not valid JSON.", 400, code="structure")
-    try:
-        imported = fr.read_questionnaire_response(data)
-    except fr.ImportError_ as exc:
-        return _problem(exc.message, 422, expression=exc.expression)
-    patient = _patient_param(request, imported.subject)
-    authored = parse_datetime(imported.authored)
-    if authored is None or authored.tzinfo is None:
-        return _problem(
-            "'authored' must be a date-time with a time zone.",
-            422,
-            expression="QuestionnaireResponse.authored",
+    total = rows.count()
+    page = rows[offset : offset + count] if count else []
+    return _json(
+        fr.bundle(
+            (fr.questionnaire_response(r) for r in page),
+            total=total,
+            links=paging.links(request, count=count, offset=offset, total=total),
         )
-    try:
-        response, _ = services.response_record(
-            patient=patient,
-            instrument=imported.instrument.code,
-            answers=imported.answers,
-            context=Context.AD_HOC,
-            source=Source.IMPORT,
-            collected_at=authored,
-            by=_member(request).user,
-            external_id=imported.identifier,
-        )
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        item = field.split(".", 1)[1] if "." in field else None
-        where = None
-        if item:
-            question = imported.instrument.item(item)
-            where = f"QuestionnaireResponse.item.where(linkId='{fr.link_id(question)}')"
-        return _problem(
-            " ".join(messages),
-            422,
-            code="required" if "Answer" in messages[0] else "invalid",
-            expression=where,
-        )
-    result = _json(fr.questionnaire_response(response), 201)
-    result["Location"] = f"{fr.base_url()}/QuestionnaireResponse/r{response.pk}"
-    return result
+    )
 
 
 @require_GET
@@ -187,11 +157,131 @@ def observation_search(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref, read=True)
+    try:
+        count, offset = paging.page_params(request.GET)
+    except paging.PagingError as exc:
+        return _problem(exc.message, 400, expression=exc.param)
+    patient = _patient_param(request, patient_ref)
     codes = {c.split("|")[-1] for c in request.GET.get("code", "").split(",") if c}
-    found = []
-    for response in Response.objects.filter(patient=patient):
-        for obs in fr.observations(response):
-            if not codes or {c["code"] for c in obs["code"]["coding"]} & codes:
-                found.append(obs)
-    return _json(fr.bundle(found))
+    found = [
+        obs
+        for response in Response.objects.filter(patient=patient)
+        for obs in fr.observations(response)
+        if not codes or {c["code"] for c in obs["code"]["coding"]} & codes
+    ]
+    return _json(
+        fr.bundle(
+            found[offset : offset + count],
+            total=len(found),
+            links=paging.links(request, count=count, offset=offset, total=len(found)),
+        )
+    )
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def _read_body(request: HttpRequest) -> Any:
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise JsonBodyError("The body is too large.", status=413) from exc
+    return loads_bounded(body)
+
+
+def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
+    try:
+        imported = reading.read_questionnaire_response(_read_body(request))
+        if imported.patient_id is None:
+            raise Http404
+        patient = patient_for_member(_member(request), imported.patient_id, request=request)
+        wanted = idempotency.wanted(request.headers.get("If-None-Exist"), imported)
+    except JsonBodyError as exc:
+        code = "too-costly" if exc.status == 413 else "structure"
+        return _problem(exc.message, exc.status, code=code)
+    except reading.Refused as exc:
+        return _problem(exc.message, 422, code=exc.code, expression=exc.expression)
+    except idempotency.BadCondition as exc:
+        return _problem(exc.message, 400, expression="If-None-Exist")
+    except Http404:
+        return _problem(
+            f"No patient {imported.subject!r} here.",
+            404,
+            code="not-found",
+            expression="QuestionnaireResponse.subject",
+        )
+    return _store_once(request, patient, imported, wanted)
+
+
+def _store_once(
+    request: HttpRequest, patient: Patient, imported: Imported, wanted: idempotency.Wanted
+) -> HttpResponse:
+    """Store the response unless the sender already did; a retry gets the first one back."""
+    found = idempotency.existing(patient, wanted)
+    if found is not None:
+        return _already_stored(found, imported, wanted)
+    try:
+        with transaction.atomic():  # a savepoint: a lost race rolls back only this try
+            response, _ = services.response_record(
+                patient=patient,
+                instrument=imported.instrument.code,
+                answers=imported.answers,
+                context=Context.AD_HOC,
+                source=Source.IMPORT,
+                collected_at=imported.authored,
+                by=_member(request).user,
+                external_id=wanted.key,
+            )
+    except (IntegrityError, ValidationError) as exc:
+        # Another request with the same identifier may have won the race (PostgreSQL
+        # raises IntegrityError on the constraint; full_clean may see the row first).
+        found = idempotency.existing(patient, wanted)
+        if found is not None:
+            return _already_stored(found, imported, wanted)
+        if isinstance(exc, IntegrityError):
+            raise
+        return _validation_problem(exc, imported)
+    return _created(response, 201)
+
+
+def _created(response: Response, status: int) -> HttpResponse:
+    result = _json(fr.questionnaire_response(response), status)
+    result["Location"] = f"{fr.base_url()}/QuestionnaireResponse/r{response.pk}"
+    return result
+
+
+def _already_stored(
+    found: Response | idempotency.Ambiguous, imported: Imported, wanted: idempotency.Wanted
+) -> HttpResponse:
+    if isinstance(found, idempotency.Ambiguous):
+        return _problem(
+            "If-None-Exist matches more than one stored response.",
+            412,
+            code="duplicate",
+            expression="If-None-Exist",
+        )
+    if not wanted.conditional and not idempotency.same(found, imported):
+        return _problem(
+            "A different response with this identifier is already stored. To correct it, "
+            "amend the stored response; to add a new one, give it a new identifier.",
+            409,
+            code="conflict",
+            expression="QuestionnaireResponse.identifier",
+        )
+    return _created(found, 200)
+
+
+def _validation_problem(exc: ValidationError, imported: Imported) -> HttpResponse:
+    field, messages = next(iter(exc.message_dict.items()))
+    where: str | None = None
+    if field == "collected_at":
+        where = "QuestionnaireResponse.authored"
+    elif "." in field:
+        question = imported.instrument.item(field.split(".", 1)[1])
+        where = f"QuestionnaireResponse.item.where(linkId='{fr.link_id(question)}')"
+    return _problem(
+        " ".join(messages),
+        422,
+        code="required" if messages[0].startswith("Answer") else "invalid",
+        expression=where,
+    )

@@ -37,6 +37,7 @@ def gad7_qr(patient_id, values=(2, 2, 1, 1, 3, 0, 1), authored="2026-10-30T09:15
     return {
         "resourceType": "QuestionnaireResponse",
         "id": "ext-123",
+        "identifier": {"system": "urn:example:ehr", "value": "ext-123"},
         "status": "completed",
         "questionnaire": "http://loinc.org/q/69737-5",
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -96,8 +97,9 @@ def test_a_loinc_coded_gad7_is_scored_stored_and_comes_back_as_an_observation(
         "import",
     )
     assert stored.collected_at.isoformat() == "2026-10-30T14:15:00+00:00"  # authored kept
-    assert stored.external_id == "ext-123"
+    assert stored.external_id == "urn:example:ehr|ext-123"
     QuestionnaireResponse.model_validate(response.json())
+    assert response.json()["identifier"] == {"system": "urn:example:ehr", "value": "ext-123"}
     assert response["Location"].endswith(f"/fhir/QuestionnaireResponse/r{stored.pk}")
 
     bundle = client.get(
@@ -169,8 +171,9 @@ def test_a_phq9_import_with_item9_raises_the_urgent_alert(client, auth, patient)
     ("mutate", "where"),
     [
         (
-            lambda b: b.update(questionnaire="http://loinc.org/q/12345-6"),
-            "QuestionnaireResponse.questionnaire",
+            # a PHQ-9 canonical over GAD-7 items: the items are not PHQ-9's
+            lambda b: b.update(questionnaire="http://loinc.org/q/44249-1"),
+            "QuestionnaireResponse.item[0].linkId",
         ),
         (lambda b: b.update(status="in-progress"), "QuestionnaireResponse.status"),
         (lambda b: b.pop("authored"), "QuestionnaireResponse.authored"),
@@ -267,6 +270,7 @@ def test_mutated_gad7_responses_are_stored_correctly_or_refused_cleanly(
     client, auth, patient, data
 ):
     body = gad7_qr(patient.pk)
+    del body["identifier"]  # examples share one database; each is a new response
     items = body["item"][0]["item"]
     target = data.draw(st.sampled_from(items[:7]))
     target["answer"] = [

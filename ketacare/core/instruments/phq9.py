@@ -62,10 +62,11 @@ DIFFICULTY = Item(
     text="If you checked off any problems, how difficult have these problems made it for you "
     "to do your work, take care of things at home, or get along with other people?",
     options=(
-        Option(0, "Not difficult at all"),
-        Option(1, "Somewhat difficult"),
-        Option(2, "Very difficult"),
-        Option(3, "Extremely difficult"),
+        # LOINC answer list of 69722-7 [K88]; "very" is LA6575-0 and "extremely" LA6574-3.
+        Option(0, "Not difficult at all", "LA6572-7"),
+        Option(1, "Somewhat difficult", "LA6573-5"),
+        Option(2, "Very difficult", "LA6575-0"),
+        Option(3, "Extremely difficult", "LA6574-3"),
     ),
     loinc="69722-7",  # [K88] check on loinc.org
     scored=False,
