@@ -97,7 +97,7 @@ def test_worker_sends_100_due_check_ins(benchmark, setup):
     assert sent == 100
 
 
-def test_fhir_observation_search_52_weeks(benchmark, setup):
+def _a_year_of_responses(setup):
     member, patient = setup
     now = timezone.now()
     for week in range(52):
@@ -110,14 +110,31 @@ def test_fhir_observation_search_52_weeks(benchmark, setup):
                 source="link",
                 collected_at=now - dt.timedelta(weeks=week),
             )
-    token = api_token_create(member=member, name="b")[1]
-    c = Client()
+    return patient, api_token_create(member=member, name="b")[1]
+
+
+def test_fhir_observation_search_52_weeks(benchmark, setup):
+    """The whole year in one page (`_count=1000`), as the first version always returned."""
+    patient, token = _a_year_of_responses(setup)
     response = benchmark(
-        c.get,
+        Client().get,
+        f"/fhir/Observation?patient={patient.pk}&_count=1000",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["total"] == len(body["entry"]) == 52 * 18
+
+
+def test_fhir_observation_search_52_weeks_first_page(benchmark, setup):
+    """The default page (100 of the 936) with total and a next link."""
+    patient, token = _a_year_of_responses(setup)
+    response = benchmark(
+        Client().get,
         f"/fhir/Observation?patient={patient.pk}",
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert response.status_code == 200 and response.json()["total"] == 52 * 18
+    body = response.json()
+    assert body["total"] == 52 * 18 and len(body["entry"]) == 100
 
 
 def test_worker_round_with_nothing_to_schedule_2000_patients(benchmark, setup):

@@ -11,7 +11,6 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
@@ -40,6 +39,25 @@ def _problem(
 
 
 View = Callable[..., HttpResponse]
+
+
+def allow(*methods: str) -> Callable[[View], View]:
+    """Like require_http_methods, but the refusal is an OperationOutcome, as FHIR expects."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                result = _problem(
+                    f"{request.method} is not supported here.", 405, code="not-supported"
+                )
+                result["Allow"] = ", ".join(methods)
+                return result
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def fhir_token_required(view: View) -> View:
@@ -72,9 +90,10 @@ def _patient_param(request: HttpRequest, value: str) -> Patient:
     return patient_for_member(_member(request), int(found.group(0)), request=request)
 
 
-@require_GET
+@csrf_exempt  # bearer tokens, no cookies: so a POST here gets a FHIR 405, not a CSRF page
+@allow("GET", "HEAD")
 def metadata(request: HttpRequest) -> HttpResponse:
-    search = [{"name": "patient", "type": "reference"}]
+    search = [{"name": "patient", "type": "reference"}, {"name": "_count", "type": "number"}]
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -95,6 +114,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
                     {
                         "type": "QuestionnaireResponse",
                         "interaction": [{"code": "search-type"}, {"code": "create"}],
+                        "conditionalCreate": True,
                         "searchParam": search,
                     },
                     {
@@ -109,7 +129,8 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return _json(statement)
 
 
-@require_GET
+@csrf_exempt  # bearer tokens, no cookies: so a POST here gets a FHIR 405, not a CSRF page
+@allow("GET", "HEAD")
 @fhir_token_required
 def questionnaire_read(request: HttpRequest, code: str) -> HttpResponse:
     try:
@@ -119,14 +140,15 @@ def questionnaire_read(request: HttpRequest, code: str) -> HttpResponse:
     return _json(fr.questionnaire(instrument))
 
 
-@require_GET
+@csrf_exempt  # bearer tokens, no cookies: so a POST here gets a FHIR 405, not a CSRF page
+@allow("GET", "HEAD")
 @fhir_token_required
 def questionnaire_search(request: HttpRequest) -> HttpResponse:
     return _json(fr.bundle(fr.questionnaire(i) for i in instruments.REGISTRY.values()))
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@allow("GET", "HEAD", "POST")
 @fhir_token_required
 def questionnaire_response(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -151,7 +173,8 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@csrf_exempt  # bearer tokens, no cookies: so a POST here gets a FHIR 405, not a CSRF page
+@allow("GET", "HEAD")
 @fhir_token_required
 def observation_search(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")

@@ -542,3 +542,27 @@ def test_a_stored_phq9_is_exactly_what_was_sent_and_item9_always_alerts(
         assert type(expected) is int and stored.answers[str(n)] == expected
     item9 = stored.answers["9"] > 0
     assert Alert.objects.filter(response=stored, kind="phq9_item9").exists() == item9
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("put", "/fhir/QuestionnaireResponse"),
+        ("delete", "/fhir/Observation"),
+        ("post", "/fhir/metadata"),
+    ],
+)
+def test_an_unsupported_method_is_a_405_operation_outcome(client, auth, db, method, path):
+    response = getattr(client, method)(path, headers=auth)
+    assert refused(response, 405)["code"] == "not-supported"
+    assert "GET" in response["Allow"]
+
+
+def test_the_capability_statement_declares_paging_and_conditional_create(client, db):
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+    statement = client.get("/fhir/metadata").json()
+    CapabilityStatement.model_validate(statement)
+    qr = next(r for r in statement["rest"][0]["resource"] if r["type"] == "QuestionnaireResponse")
+    assert qr["conditionalCreate"] is True
+    assert "_count" in {p["name"] for p in qr["searchParam"]}
