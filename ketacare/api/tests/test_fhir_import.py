@@ -566,3 +566,21 @@ def test_the_capability_statement_declares_paging_and_conditional_create(client,
     qr = next(r for r in statement["rest"][0]["resource"] if r["type"] == "QuestionnaireResponse")
     assert qr["conditionalCreate"] is True
     assert "_count" in {p["name"] for p in qr["searchParam"]}
+
+
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["patient", "subject", "code", "_count", "_offset"]),
+        st.text(st.characters(codec="utf-8"), max_size=30) | st.integers(-(2**70), 2**70).map(str),
+        max_size=5,
+    )
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_search_parameters_get_a_bundle_or_a_4xx_operation_outcome(
+    client, auth, patient, params
+):
+    """NUL bytes, other scripts' digits and huge numbers included: never a 500."""
+    for path in ("/fhir/Observation", "/fhir/QuestionnaireResponse"):
+        response = client.get(path, params, headers=auth)
+        assert response.status_code == 200 or 400 <= response.status_code < 500
+        assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
