@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
 
@@ -56,7 +57,7 @@ class RefuseUnreadableInputMiddleware:
             return refusal(request, "The request body is too large.", status=413)
         except TooManyFieldsSent:
             return refusal(request, "The request has too many fields.", status=400)
-        except SuspiciousOperation:
+        except (SuspiciousOperation, MultiPartParserError):
             return refusal(request, "The request could not be read.", status=400)
         if problem:
             return refusal(request, "The request contains a NUL character.", field=problem)
@@ -69,14 +70,18 @@ def _nul_problem(request: HttpRequest) -> str | None:
         return "path"
     sources = [request.GET]
     if request.method == "POST":
+        # Keep the raw body first (within DATA_UPLOAD_MAX_MEMORY_SIZE): a multipart body
+        # parsed from the stream could not be read again by the JSON API or FHIR, which
+        # answer it with their own error. Nothing here takes file uploads.
+        request.body  # noqa: B018
         sources.append(request.POST)
     for data in sources:
         for key, values in data.lists():
             if NUL in key or any(NUL in v for v in values):
                 return key.replace(NUL, "\\0") or "query"
     if request.method == "POST":
-        for key, upload in request.FILES.items():
-            if NUL in key or NUL in (upload.name or ""):
+        for key, uploads in request.FILES.lists():
+            if NUL in key or any(NUL in (upload.name or "") for upload in uploads):
                 return key.replace(NUL, "\\0")
     return None
 

@@ -9,6 +9,8 @@ Run on SQLite and on PostgreSQL (`scripts/with-postgres.sh`): each fails differe
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import resolve, reverse
 
@@ -163,3 +165,76 @@ def test_a_nul_in_the_path_is_refused(path, visitors, objs):
         for method in ("get", "post"):
             response = getattr(c, method)(path)
             assert response.status_code in (400, 404), f"{who} {method.upper()} {path}"
+
+
+# --- what the refusals say ----------------------------------------------------------------
+
+
+def test_a_nul_on_a_page_gets_the_error_page_saying_why(visitors):
+    response = visitors["staff"].get("/patients/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert b"NUL character" in response.content
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_nul_on_fhir_gets_an_operation_outcome(visitors):
+    response = visitors["anonymous"].get("/fhir/metadata", {"_format": "json\x00"})
+    assert response.status_code == 400
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"] == ["_format"]
+
+
+def test_an_oversized_form_is_a_413_page(visitors, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = visitors["staff"].post("/patients/new/", {"given_name": "x" * 2000})
+    assert response.status_code == 413
+    assert b"too large" in response.content
+
+
+GAD7_ALL_ONES = {f"item_{i}": "1" for i in range(1, 8)}
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "collected_at", "says"),
+    [
+        ("America/Chicago", "0001-01-01T00:00:00+14:00", "This is before 1901; check the year."),
+        ("Pacific/Kiritimati", "0001-01-01T00:00", "This is before 1901; check the year."),
+        ("Pacific/Pago_Pago", "9999-12-31T23:59", "This is in the future."),
+        ("America/Chicago", "9999-12-31T23:59:59-14:00", "This is in the future."),
+        ("America/Chicago", "1985-04-01T12:00", "This is before the patient's date of birth."),
+    ],
+)
+def test_the_staff_form_puts_the_shared_time_rule_beside_the_field(
+    alice, patient, clinic, time_zone, collected_at, says
+):
+    from ketacare.core.clinical_time import clinical_time_problem
+    from ketacare.measures.models import Response
+
+    clinic.time_zone = time_zone
+    clinic.save(update_fields=["time_zone"])
+    url = f"/patients/{patient.pk}/scores/new/gad7/"
+    data = {"context": "ad_hoc", "collected_at": collected_at, **GAD7_ALL_ONES}
+    response = client_for(alice.user).post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["collected_at"] == [says]
+    assert not Response.objects.exists()
+    # The words are the shared rule's own, as on the JSON API.
+    assert says in {
+        clinical_time_problem(w, now=dt.datetime.now(dt.UTC), born=patient.birth_date)
+        for w in (
+            dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+            dt.datetime(9999, 1, 1, tzinfo=dt.UTC),
+            dt.datetime(1985, 4, 1, tzinfo=dt.UTC),
+        )
+    }
+
+
+@pytest.mark.parametrize("path", ["/patients/new/", "/api/v1/patients", "/fhir/metadata"])
+def test_a_broken_multipart_body_is_a_400_in_the_callers_form(visitors, path):
+    response = visitors["staff"].post(
+        path, "--x\r\nnonsense", content_type="multipart/form-data; boundary=\x01\x02"
+    )
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["detail"] == "The request could not be read."

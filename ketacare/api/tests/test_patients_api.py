@@ -318,3 +318,23 @@ def test_an_oversized_body_is_a_413_json(client, auth, size):
 def test_too_many_query_fields_is_a_400_json(client, auth):
     query = "&".join(f"f{i}=1" for i in range(2000))
     _json_error(client.get(f"{API}?{query}", headers=auth), 400)
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_form_body_instead_of_json_is_a_4xx_json(client, auth, patient, method):
+    url = API if method == "post" else f"{API}/{patient.pk}"
+    for content_type in (
+        "multipart/form-data; boundary=BoUnDaRy",
+        "application/x-www-form-urlencoded",
+    ):
+        body = (
+            '--BoUnDaRy\r\nContent-Disposition: form-data; name="given_name"\r\n\r\nA\r\n'
+            "--BoUnDaRy--\r\n"
+            if content_type.startswith("multipart")
+            else "given_name=A"
+        )
+        response = getattr(client, method)(url, body, content_type=content_type, headers=auth)
+        assert 400 <= response.status_code < 500, (content_type, response.content[:200])
+        assert response.json()["detail"]
+    patient.refresh_from_db()
+    assert patient.given_name == "Pat"
