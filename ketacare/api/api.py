@@ -7,15 +7,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from ketacare.api.auth import TokenAuth
 from ketacare.api.measures import router as measures_router
 from ketacare.api.patients import router as patients_router
+from ketacare.lib.jsonbody import JsonBodyError, loads_bounded
+
+
+class BoundedJsonParser(Parser):
+    """Parse bodies with the shared limits (size, depth, NUL) and accept only objects.
+
+    django-ninja wraps any parser error in a 400 "Cannot parse request body"; the
+    original `JsonBodyError` travels as its cause, and `on_http_error` answers with its
+    own status and reason.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = loads_bounded(request.body)
+        if not isinstance(data, dict):
+            # django-ninja would read `[1]` as {} and apply nothing, silently.
+            raise JsonBodyError("The body must be a JSON object.", status=422)
+        return data
+
 
 api = NinjaAPI(
     title="ketacare API",
@@ -23,6 +47,7 @@ api = NinjaAPI(
     description="Patients and (in later versions) check-ins, doses and alerts. "
     "Authenticate with a staff API token: `Authorization: Bearer kc_…`.",
     auth=TokenAuth(),
+    parser=BoundedJsonParser(),
     urls_namespace="api",
     docs_url=None,
 )
@@ -77,7 +102,24 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, JsonBodyError):
+        errors = [{"field": "body", "message": cause.message}] if cause.status == 422 else []
+        body = {"detail": cause.message, "errors": errors}
+        return api.create_response(request, body, status=cause.status)
     return api.create_response(request, {"detail": str(exc), "errors": []}, status=exc.status_code)
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_unreadable_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django's own limits, met while the API reads the request, answered as JSON."""
+    if isinstance(exc, RequestDataTooBig):
+        status, detail = 413, "The request body is too large."
+    elif isinstance(exc, TooManyFieldsSent):
+        status, detail = 400, "The request has too many fields."
+    else:
+        status, detail = 400, "The request could not be read."
+    return api.create_response(request, {"detail": detail, "errors": []}, status=status)
 
 
 api.add_router("/patients", patients_router)

@@ -10,8 +10,10 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from ketacare.api.patients import ERRORS, _acting, _patient, _require_object
+from ketacare.api.patients import ERRORS, _acting, _patient
+from ketacare.api.schemas import RecordId
 from ketacare.core import instruments
+from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.measures import services
 from ketacare.measures.models import Context, Response, Source
 
@@ -105,7 +107,11 @@ class ResponseIn(Schema):
     instrument: str = Field(description="An instrument code from /instruments, e.g. gad7")
     answers: dict[str, int] = Field(description="Answer per item code, e.g. {'1': 2, '2': 0}")
     context: Context = Context.AD_HOC
-    collected_at: dt.datetime | None = Field(None, description="Defaults to now; not in the future")
+    collected_at: dt.datetime | None = Field(
+        None,
+        description="Defaults to now. With a time zone; not in the future (beyond five "
+        "minutes of clock skew), not before the patient's birth, not before 1901.",
+    )
 
 
 class ResponseCreated(ResponseOut):
@@ -122,7 +128,9 @@ def _out(r: Response) -> ResponseOut:
 
 
 @router.get("/patients/{patient_id}/responses", response={200: list[ResponseOut], **ERRORS})
-def list_responses(request: HttpRequest, patient_id: int, filters: Query[ResponseFilters]) -> Any:
+def list_responses(
+    request: HttpRequest, patient_id: RecordId, filters: Query[ResponseFilters]
+) -> Any:
     patient = _patient(request, patient_id, read=True)
     qs = Response.objects.filter(patient=patient)
     if filters.instrument:
@@ -131,18 +139,17 @@ def list_responses(request: HttpRequest, patient_id: int, filters: Query[Respons
 
 
 @router.post("/patients/{patient_id}/responses", response={201: ResponseCreated, **ERRORS})
-def submit_response(request: HttpRequest, patient_id: int, payload: ResponseIn) -> Any:
-    _require_object(request)
+def submit_response(request: HttpRequest, patient_id: RecordId, payload: ResponseIn) -> Any:
     patient = _patient(request, patient_id)
     try:
         instruments.get(payload.instrument)
     except instruments.InstrumentError as exc:
         raise ValidationError({"instrument": exc.message}) from exc
-    collected_at = payload.collected_at or timezone.now()
-    if collected_at.tzinfo is None:
-        raise ValidationError({"collected_at": "Give a time zone (e.g. Z or +01:00)."})
-    if collected_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"collected_at": "This is in the future."})
+    now = timezone.now()
+    collected_at = payload.collected_at or now
+    problem = clinical_time_problem(collected_at, now=now, born=patient.birth_date)
+    if problem:
+        raise ValidationError({"collected_at": problem})
     response, alerts = services.response_record(
         patient=patient,
         instrument=payload.instrument,

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -20,6 +18,7 @@ from ketacare.api.schemas import (
     PatientPage,
     PatientUpdate,
     PhaseName,
+    RecordId,
 )
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
@@ -49,16 +48,6 @@ def _acting(request: HttpRequest) -> StaffMember:
 def _patient(request: HttpRequest, patient_id: int, *, read: bool = False) -> Patient:
     """The token's patient; `read=True` when the answer shows their data (logged)."""
     return patient_for_member(_acting(request), patient_id, request=request if read else None)
-
-
-def _require_object(request: HttpRequest) -> None:
-    """Refuse a body that is valid JSON but not an object (django-ninja would read `[1]` as {})."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return  # django-ninja has already answered 400 for unparseable JSON
-    if not isinstance(body, dict):
-        raise ValidationError({"body": "The body must be a JSON object."})
 
 
 def _detail(patient: Patient) -> PatientDetailOut:
@@ -91,13 +80,12 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
 
 
 @router.get("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
-def get_patient(request: HttpRequest, patient_id: int) -> Any:
+def get_patient(request: HttpRequest, patient_id: RecordId) -> Any:
     return _detail(_patient(request, patient_id, read=True))
 
 
 @router.post("", response={201: PatientDetailOut, **ERRORS})
 def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
-    _require_object(request)
     member = _acting(request)
     data = payload.model_dump()
     phase = data.pop("phase")
@@ -106,8 +94,7 @@ def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
 
 
 @router.patch("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
-def update_patient(request: HttpRequest, patient_id: int, payload: PatientUpdate) -> Any:
-    _require_object(request)
+def update_patient(request: HttpRequest, patient_id: RecordId, payload: PatientUpdate) -> Any:
     patient = _patient(request, patient_id)
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("reason", "") or "updated through the API"

@@ -1,12 +1,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ketacare.patients.models import Patient
+
+# The largest id a database integer column holds (signed 64-bit, both databases).
+MAX_ID = 2**63 - 1
+
+
+def _plain_digits(value: Any) -> Any:
+    """Refuse ids Python's int() would take but no record has: "١٢", "+1", "1_0", " 1"."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("An id is written with the digits 0-9 only.")
+    if isinstance(value, str) and len(value) > len(str(MAX_ID)):
+        raise ValueError("No record has an id this large.")
+    return value
+
+
+RecordId = Annotated[int, BeforeValidator(_plain_digits), Field(ge=1, le=MAX_ID)]
 
 Sex = Literal["female", "male", "intersex", "unknown"]
 Channel = Literal["email", "sms", "phone"]

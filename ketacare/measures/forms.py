@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from ketacare.core import instruments
+from ketacare.core.clinical_time import EARLIEST_YEAR, clinical_time_problem
 from ketacare.core.instruments.base import Instrument
 from ketacare.measures.models import Context
 from ketacare.measures.services import PLAN_PHASES
@@ -22,9 +23,12 @@ class QuestionnaireForm(forms.Form):
         help_text="In the clinic's time zone.",
     )
 
-    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, instrument: Instrument, born: dt.date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
+        self.born = born
         self.fields["collected_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         always_asked = {i.code for i in instrument.visible_items({})}
         for item in instrument.items:
@@ -39,9 +43,11 @@ class QuestionnaireForm(forms.Form):
             )
 
     def clean_collected_at(self) -> Any:
+        """The same rule as the JSON API and FHIR, with the same words beside the field."""
         value = self.cleaned_data["collected_at"]
-        if value and value > timezone.now() + dt.timedelta(minutes=5):
-            raise forms.ValidationError("This is in the future.")
+        problem = clinical_time_problem(value, now=timezone.now(), born=self.born)
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
     def answers(self) -> dict[str, int]:
@@ -105,7 +111,12 @@ class DoseTimeForm(forms.Form):
 
     def clean_dosed_at(self) -> Any:
         value = self.cleaned_data["dosed_at"]
-        if value > timezone.now() + dt.timedelta(days=60):
+        now = timezone.now()
+        # Years first: comparing a year-1 or year-9999 time with an extreme offset to now
+        # converts it to UTC, which overflows.
+        if value.year <= EARLIEST_YEAR:
+            raise forms.ValidationError(f"This is before {EARLIEST_YEAR + 1}; check the year.")
+        if value.year > now.year + 1 or value > now + dt.timedelta(days=60):
             raise forms.ValidationError("More than 60 days ahead; check the date.")
         return value
 

@@ -142,7 +142,7 @@ def response_new(request: StaffRequest, patient_id: int, instrument: str) -> Htt
         definition = instruments.get(instrument)
     except InstrumentError as exc:
         raise Http404 from exc
-    form = QuestionnaireForm(request.POST or None, instrument=definition)
+    form = QuestionnaireForm(request.POST or None, instrument=definition, born=patient.birth_date)
     if request.method == "POST" and form.is_valid():
         answers = services.visible_answers(instrument, form.answers())
         if _mark_unanswered(form, answers):
@@ -184,7 +184,9 @@ def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> 
         context=response.context,
         collected_at=timezone.localtime(response.collected_at).strftime("%Y-%m-%dT%H:%M"),
     )
-    form = QuestionnaireForm(request.POST or None, instrument=definition, initial=initial)
+    form = QuestionnaireForm(
+        request.POST or None, instrument=definition, initial=initial, born=patient.birth_date
+    )
     amend = AmendForm(request.POST or None)
     if (
         request.method == "POST"
@@ -266,7 +268,10 @@ def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
     else:
         messages.success(request, f"A new link was sent to {checkin.patient.display_name}.")
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would try any other word as a URL name (a 500).
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         next_url = ""
     return redirect(next_url or "measures:worklist")
 

@@ -120,3 +120,67 @@ def test_an_outsider_token_cannot_read_or_write_responses(client, outsider_auth,
 
 def test_no_token_no_instruments(client, db):
     assert client.get("/api/v1/instruments").status_code == 401
+
+
+# --- times and numbers at the edges: one rule (clinical_time_problem), never a 500 -------
+
+
+@pytest.mark.parametrize(
+    ("collected_at", "says"),
+    [
+        ("0001-01-01T00:00:00+14:00", "before 1901"),
+        ("0001-01-01T00:00:00-14:00", "before 1901"),
+        ("1900-12-31T23:59:59Z", "before 1901"),
+        ("9999-12-31T23:59:59-14:00", "in the future"),
+        ("9999-12-31T23:59:59+14:00", "in the future"),
+        ("1984-12-31T12:00:00Z", "date of birth"),  # the patient was born 1985-04-02
+        ("2026-11-01T10:00:00", "time zone"),
+    ],
+)
+def test_an_impossible_collection_time_is_a_422_beside_collected_at(
+    client, auth, patient, collected_at, says
+):
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        {**GAD, "collected_at": collected_at},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 422, response.content[:300]
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == ["collected_at"]
+    assert says in errors[0]["message"]
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("collected_at", [1e20, -1e20, "+99999-01-01T00:00:00Z", "0000-01-01"])
+def test_an_unparseable_collection_time_is_a_422(client, auth, patient, collected_at):
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        {**GAD, "collected_at": collected_at},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 422
+    assert "collected_at" in [e["field"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 5000, "1" + "0" * 30, "1e400"])
+def test_a_huge_answer_is_a_4xx_and_stores_nothing(client, auth, patient, value):
+    body = '{"instrument": "gad7", "answers": {"1": ' + value + "}}"
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        body,
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["instrument=%00", "limit=%D9%A1", "limit=" + "9" * 5000])
+def test_odd_response_filters_are_a_4xx(client, auth, patient, query):
+    response = client.get(f"/api/v1/patients/{patient.pk}/responses?{query}", headers=auth)
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]

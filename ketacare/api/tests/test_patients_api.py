@@ -209,3 +209,138 @@ def test_an_absurd_offset_is_a_422_not_a_500(client, auth, patient):
     response = client.get(API, {"offset": 2**63}, headers=auth)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "offset"
+
+
+# --- hostile input: every refusal is a 4xx JSON error, never a 500 -----------------------
+
+
+def _json_error(response, status):
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["detail"] and isinstance(body["errors"], list)
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw_id",
+    [
+        "\u0661\u0662",  # Arabic-Indic "12"
+        "\uff11",  # full-width "1"
+        "1_0",
+        "+1",
+        "1.0",
+        "%201",
+        "0x1",
+        "-1",
+        "0",
+        str(2**63),
+        "9" * 40,
+        "9" * 5000,
+    ],
+)
+def test_a_patient_id_that_is_not_plain_ascii_digits_in_range_is_a_4xx(
+    client, auth, patient, raw_id
+):
+    for method in ("get", "patch"):
+        response = getattr(client, method)(
+            f"{API}/{raw_id}", {}, content_type="application/json", headers=auth
+        )
+        assert response.status_code in (404, 422), (method, raw_id, response.content[:200])
+        assert response.json()["detail"]
+    response = client.get(f"{API}/{raw_id}/responses", headers=auth)
+    assert response.status_code in (404, 422)
+
+
+def test_a_patient_id_in_non_ascii_digits_never_reaches_the_patient(client, auth, patient):
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(patient.pk))
+    assert client.get(f"{API}/{arabic}", headers=auth).status_code in (404, 422)
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "phase=%00", "%00=1", "limit=1%00"])
+def test_a_nul_byte_in_the_query_string_is_a_400_json(client, auth, patient, query):
+    body = _json_error(client.get(f"{API}?{query}", headers=auth), 400)
+    assert "NUL" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"given_name": "A\\u0000", "family_name": "B", "birth_date": "1990-01-01"}',
+        b'{"given_name": "A\x00", "family_name": "B", "birth_date": "1990-01-01"}',
+        b'{"given_name\\u0000": "A", "family_name": "B", "birth_date": "1990-01-01"}',
+    ],
+)
+def test_a_nul_character_in_a_json_body_is_a_400_and_stores_nothing(client, auth, body):
+    answer = _json_error(client.post(API, body, content_type="application/json", headers=auth), 400)
+    assert "NUL" in answer["detail"]
+    assert not Patient.objects.exists()
+
+
+def test_a_nul_in_a_form_encoded_body_to_the_api_is_a_400_json(client, auth, patient):
+    response = client.generic(
+        "PATCH",
+        f"{API}/{patient.pk}",
+        "given_name=A%00",
+        content_type="application/x-www-form-urlencoded",
+        headers=auth,
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+    patient.refresh_from_db()
+    assert patient.given_name == "Pat"
+
+
+def test_very_deep_json_is_a_400_saying_so(client, auth):
+    body = "[" * 100_000 + "]" * 100_000
+    answer = _json_error(client.post(API, body, content_type="application/json", headers=auth), 400)
+    assert "nested" in answer["detail"]
+
+
+@pytest.mark.parametrize(
+    "birth_date", ["1" + "0" * 5000, "1e400", "-1e400", "99999999999999999999999999"]
+)
+def test_huge_numbers_in_a_body_are_a_4xx(client, auth, birth_date):
+    body = '{"given_name": "A", "family_name": "B", "birth_date": ' + birth_date + "}"
+    response = client.post(API, body, content_type="application/json", headers=auth)
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("size", [1_100_000, 3_000_000])
+def test_an_oversized_body_is_a_413_json(client, auth, patient, size, method):
+    # Over loads_bounded's limit (1 MB), and over Django's own (2.5 MB), which POST meets
+    # at the edge and PATCH inside the API.
+    url = API if method == "POST" else f"{API}/{patient.pk}"
+    body = '{"given_name": "' + "x" * size + '"}'
+    response = client.generic(method, url, body, content_type="application/json", headers=auth)
+    assert "large" in _json_error(response, 413)["detail"]
+    patient.refresh_from_db()
+    assert patient.given_name == "Pat"
+
+
+def test_too_many_query_fields_is_a_400_json(client, auth):
+    query = "&".join(f"f{i}=1" for i in range(2000))
+    _json_error(client.get(f"{API}?{query}", headers=auth), 400)
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_form_body_instead_of_json_is_a_4xx_json(client, auth, patient, method):
+    url = API if method == "post" else f"{API}/{patient.pk}"
+    for content_type in (
+        "multipart/form-data; boundary=BoUnDaRy",
+        "application/x-www-form-urlencoded",
+    ):
+        body = (
+            '--BoUnDaRy\r\nContent-Disposition: form-data; name="given_name"\r\n\r\nA\r\n'
+            "--BoUnDaRy--\r\n"
+            if content_type.startswith("multipart")
+            else "given_name=A"
+        )
+        response = getattr(client, method)(url, body, content_type=content_type, headers=auth)
+        assert 400 <= response.status_code < 500, (content_type, response.content[:200])
+        assert response.json()["detail"]
+    patient.refresh_from_db()
+    assert patient.given_name == "Pat"
