@@ -53,7 +53,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
 
 @staff_required
 def patient_create(request: StaffRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None, creating=True)
+    form = PatientForm(request.POST or None, clinic=request.membership.clinic, creating=True)
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_create(
@@ -85,7 +85,7 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
 @staff_required
 def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")

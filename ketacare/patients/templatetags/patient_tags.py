@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 
+from ketacare.lib.phones import is_e164, phone_display
 from ketacare.patients.models import Patient
 
 register = template.Library()
@@ -12,3 +13,9 @@ register = template.Library()
 @register.filter
 def age(patient: Patient, today: dt.date) -> int:
     return patient.age_on(today)
+
+
+@register.inclusion_tag("patients/_phone.html")
+def phone(value: str) -> dict[str, object]:
+    """A stored number, readable; one that could not be read (kept as typed) is marked."""
+    return {"value": value, "shown": phone_display(value), "readable": is_e164(value)}

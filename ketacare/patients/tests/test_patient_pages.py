@@ -150,19 +150,21 @@ def test_an_edit_appears_in_the_audit_trail_with_who_when_and_what(alice_client,
         "family_name": "Example",
         "birth_date": "1985-04-02",
         "email": patient.email,
-        "phone": "+1 555 0123",
+        "phone": "312-555-0123",
         "reason": "new phone number",
     }
     response = bob_client.post(reverse("patients:edit", args=[patient.pk]), data)
     assert response.status_code == 302
     patient.refresh_from_db()
-    assert patient.phone == "+1 555 0123"
+    assert patient.phone == "+13125550123"
     latest = patient.history.first()
     assert latest.history_user == bob.user and latest.history_change_reason == "new phone number"
     trail = alice_client.get(reverse("patients:audit", args=[patient.pk]))
     assert b"Bob Nurse" in trail.content
     assert b"new phone number" in trail.content
-    assert b"<del>+1 555 0199</del>" in trail.content and b"<ins>+1 555 0123</ins>" in trail.content
+    assert (
+        b"<del>+13125550199</del>" in trail.content and b"<ins>+13125550123</ins>" in trail.content
+    )
     assert AccessEvent.objects.filter(action=AccessAction.VIEW_AUDIT, patient=patient).exists()
 
 
@@ -272,7 +274,7 @@ def test_portal_invite_without_an_email_is_a_clear_error(alice_client, alice, cl
         given_name="No",
         family_name="Mail",
         birth_date=dt.date(1990, 1, 1),
-        phone="1",
+        phone="312 555 0111",
         preferred_contact="phone",
     )
     response = alice_client.post(reverse("patients:portal_invite", args=[p.pk]), follow=True)
