@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Min, Prefetch, QuerySet
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
 from ketacare.audit.models import AccessEvent
+from ketacare.core.reference_points import TREATMENT_PHASES
 from ketacare.measures.models import Amendment, MeasurementPlan, Response
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
@@ -44,6 +46,19 @@ def patient_list(
         .prefetch_related(Prefetch("care_team", queryset=current_team, to_attr="current_team"))
         .distinct()
     )
+
+
+def treatment_starts(patient_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each patient first entered a treatment phase (the reference for baseline)."""
+    rows = (
+        PhaseChange.objects.filter(
+            patient_id__in=list(patient_ids),
+            to_phase__in=[p.value for p in TREATMENT_PHASES],
+        )
+        .values("patient_id")
+        .annotate(first=Min("changed_at"))
+    )
+    return {row["patient_id"]: row["first"] for row in rows}
 
 
 def open_alerts(patient: Patient) -> list[Alert]:
