@@ -88,6 +88,7 @@ class PatientFilterForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
+            ("attention", "Needs attention first"),
             ("name", "Name A–Z"),
             ("-name", "Name Z–A"),
             ("mrn", "MRN"),

@@ -24,6 +24,8 @@ SORTS = {
     "phase": ("phase", "family_name"),
     "updated": ("-updated_at",),
     "birth_date": ("birth_date",),
+    # Needs the triage annotations (patients.triage.with_triage); see that module.
+    "attention": ("attention", "-urgent_alert_count", "-alert_count", "family_name", "given_name"),
 }
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import template
 
@@ -19,3 +20,19 @@ def age(patient: Patient, today: dt.date) -> int:
 def phone(value: str) -> dict[str, object]:
     """A stored number, readable; one that could not be read (kept as typed) is marked."""
     return {"value": value, "shown": phone_display(value), "readable": is_e164(value)}
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def score_for(scores: list[Any], code: str) -> Any:
+    """The triage row's latest score on one instrument (None if it has none)."""
+    return next((s for s in scores if s.code == code), None)
+
+
+@register.filter
+def subtract(value: int, other: int) -> int:
+    return value - other
