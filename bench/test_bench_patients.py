@@ -148,6 +148,16 @@ def test_patient_list_page(benchmark, clinic_data):
 
 
 @pytest.mark.django_db
+def test_patient_list_needs_attention(benchmark, clinic_data):
+    """The coordinator's default: every patient's triage tier computed to sort the page."""
+    user, _, _ = clinic_data
+    c = _client(user)
+    response = benchmark(c.get, "/patients/", {"sort": "attention"})
+    assert response.status_code == 200
+    assert response.context["page"][0].attention == 0  # an urgent alert comes first
+
+
+@pytest.mark.django_db
 def test_patient_list_search(benchmark, clinic_data):
     user, _, _ = clinic_data
     c = _client(user)

@@ -41,12 +41,13 @@ def patient_list(
     if phase:
         qs = qs.filter(phase=phase)
     if team_member:
-        qs = qs.filter(care_team__staff_member_id=team_member, care_team__ended_at__isnull=True)
+        # A subquery, not a join: no duplicate rows, so no DISTINCT, and the page count can
+        # drop the triage annotations (with DISTINCT it would compute them for every patient).
+        on_team = CareTeamMember.objects.current().filter(staff_member_id=team_member)
+        qs = qs.filter(pk__in=on_team.values("patient_id"))
     current_team = CareTeamMember.objects.current().select_related("staff_member__user")
-    return (
-        qs.order_by(*SORTS.get(sort, SORTS["name"]))
-        .prefetch_related(Prefetch("care_team", queryset=current_team, to_attr="current_team"))
-        .distinct()
+    return qs.order_by(*SORTS.get(sort, SORTS["name"]), "pk").prefetch_related(
+        Prefetch("care_team", queryset=current_team, to_attr="current_team")
     )
 
 

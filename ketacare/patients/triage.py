@@ -42,7 +42,7 @@ from ketacare.core.phases import ACTIVE_PHASES
 from ketacare.core.reference_points import TREATMENT_PHASES, Standing
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInStatus, Response
 from ketacare.measures.selectors import standings_by_patient
-from ketacare.patients.models import PatientQuerySet, PhaseChange
+from ketacare.patients.models import Patient, PatientQuerySet, PhaseChange
 
 TRIAGE_INSTRUMENTS = ("gad7", "phq9")
 
@@ -65,8 +65,12 @@ def _scores(code: str) -> QuerySet[Response]:
     return Response.objects.filter(patient=OuterRef("pk"), instrument=code, total__isnull=False)
 
 
-def with_triage(patients: PatientQuerySet, *, now: dt.datetime) -> PatientQuerySet:
-    """Annotate each patient with what the triage list shows and sorts by."""
+def with_triage(
+    patients: PatientQuerySet, *, now: dt.datetime, select: bool = False
+) -> PatientQuerySet:
+    """Add the triage tier (`attention`) to each patient, to sort by; with `select`, also
+    the columns the list shows (SQL repeats each expression where it is used, so sorting
+    all patients keeps them out of the SELECT)."""
     unresolved = Alert.objects.filter(patient=OuterRef("pk")).exclude(status=AlertStatus.RESOLVED)
     planned = CheckIn.objects.filter(
         patient=OuterRef("pk"), status__in=[CheckInStatus.SCHEDULED, *OPEN_STATUSES]
@@ -79,7 +83,8 @@ def with_triage(patients: PatientQuerySet, *, now: dt.datetime) -> PatientQueryS
     starts = PhaseChange.objects.filter(
         patient=OuterRef("pk"), to_phase__in=[p.value for p in TREATMENT_PHASES]
     ).order_by("changed_at")
-    qs = patients.annotate(
+    add = patients.annotate if select else patients.alias
+    qs = add(
         urgent_alert_count=_count(unresolved.filter(severity=AlertSeverity.URGENT)),
         alert_count=_count(unresolved),
         next_contact_at=Subquery(planned.order_by("due_at").values("due_at")[:1]),
@@ -93,7 +98,7 @@ def with_triage(patients: PatientQuerySet, *, now: dt.datetime) -> PatientQueryS
     )
     worse = Q()
     for code in TRIAGE_INSTRUMENTS:
-        qs = qs.annotate(**_rise_from_best(code))
+        qs = qs.alias(**_rise_from_best(code))
         rule = instruments.get(code).change
         assert rule is not None
         worse |= Q(**{f"{code}_rise__gte": rule.reliable_change})
@@ -133,6 +138,31 @@ def _rise_from_best(code: str) -> dict[str, object]:
         f"{code}_best": Subquery(best, output_field=IntegerField()),
         f"{code}_rise": F(f"{code}_latest") - F(f"{code}_best"),
     }
+
+
+ROW_FIELDS = (
+    "attention",
+    "urgent_alert_count",
+    "alert_count",
+    "next_contact_at",
+    "last_contact_at",
+    "last_due_status",
+)
+
+
+def annotate_rows(patients: list[Patient], *, now: dt.datetime) -> None:
+    """Give the patients of one page what the triage columns show (one query).
+
+    The page is chosen without these columns (SQLite would compute them for every patient
+    before sorting); only the page's rows get them, here."""
+    if not patients:
+        return
+    ids = [p.pk for p in patients]
+    annotated = with_triage(Patient.objects.filter(pk__in=ids), now=now, select=True)
+    values = {row["pk"]: row for row in annotated.values("pk", *ROW_FIELDS)}
+    for p in patients:
+        for name in ROW_FIELDS:
+            setattr(p, name, values[p.pk][name])
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,19 @@ def patient_list(request: StaffRequest) -> HttpResponse:
     form = PatientFilterForm(data, clinic=clinic)
     filters = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
+    sort = filters.get("sort") or default_sort
+    visible = patients_for_staff(request.user, clinic_id=clinic.pk)
+    if sort == "attention":
+        visible = triage.with_triage(visible, now=now)
     patients = selectors.patient_list(
-        triage.with_triage(patients_for_staff(request.user, clinic_id=clinic.pk), now=now),
+        visible,
         q=filters.get("q") or "",
         phase=filters.get("phase") or "",
         team_member=filters.get("team_member"),
-        sort=filters.get("sort") or default_sort,
+        sort=sort,
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    triage.annotate_rows(list(page), now=now)
     scores = triage.latest_scores([p.pk for p in page])
     for p in page:
         p.latest_scores = scores.get(p.pk, [])  # type: ignore[attr-defined]

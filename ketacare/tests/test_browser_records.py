@@ -63,3 +63,46 @@ def test_edit_an_existing_patient_save_and_see_it_saved(live_server, desk, alice
     desk.screenshot(path=SHOTS / "20-patient-edit-errors.png", full_page=True)
     patient.refresh_from_db()
     assert patient.phone == "+13125550199" and patient.email == "pat@patient.test"
+
+
+@pytest.fixture
+def narrow(browser):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def test_a_coordinator_sees_who_needs_attention_first(live_server, desk, narrow, admin, alice):
+    from playwright.sync_api import expect
+
+    from ketacare.patients.tests.test_triage import alert, checkin, make, scores
+
+    by = alice.user
+    urgent = make(admin.clinic, by, "Foster")
+    alert(urgent, "urgent")
+    scores(urgent, "phq9", (18, 60), (9, 30), (12, 1))
+    relapse = make(admin.clinic, by, "Davis")
+    scores(relapse, "gad7", (17, 70), (12, 40), (9, 20), (19, 1))
+    scores(relapse, "phq9", (15, 70), (10, 20), (11, 1))
+    checkin(relapse, "scheduled", 3)
+    fine = make(admin.clinic, by, "Adams")
+    scores(fine, "gad7", (16, 70), (8, 20), (7, 2))
+    checkin(fine, "scheduled", 3)
+    missed = make(admin.clinic, by, "Clark")
+    checkin(missed, "missed", -4)
+    checkin(missed, "scheduled", 3)
+    for page, name, width in (
+        (desk, "21-triage-list-desktop.png", 1280),
+        (narrow, "22-triage-list-375.png", 375),
+    ):
+        _sign_in(page, live_server.url, admin.user.email)
+        rows = page.locator("#patient-table tbody tr")
+        expect(rows.first).to_contain_text("Foster")
+        expect(rows.first).to_contain_text("Urgent alert")
+        expect(rows.nth(1)).to_contain_text("Worse than best +10")
+        expect(rows.nth(2)).to_contain_text("Missed check-in")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=SHOTS / name, full_page=True)
