@@ -31,7 +31,8 @@ def clinic(db) -> Clinic:
         name="Harbour",
         slug="harbour",
         time_zone="America/Chicago",
-        phone="+1 555 0100",
+        country="US",
+        phone="+13125550100",
         mrn_prefix="HB",
     )
 
@@ -78,7 +79,7 @@ def patient(clinic, alice) -> Patient:
         family_name="Example",
         birth_date=dt.date(1985, 4, 2),
         email="pat@patient.test",
-        phone="+1 555 0199",
+        phone="+13125550199",
     )
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from ketacare.accounts.models import WEEKDAYS, Role
+from ketacare.lib.phones import region_choices
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -76,7 +77,18 @@ class ClinicSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one opening day."},
     )
-    phone = forms.CharField(max_length=40, required=False)
+    country = forms.ChoiceField(
+        choices=[("", "Not set: numbers need their country code"), *region_choices()],
+        required=False,
+        help_text="Phone numbers typed without a country code are read as numbers here.",
+    )
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Clinic phone",
+        help_text="Shown to patients in crisis messages; stored with its country code.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
 
 
 class ApiTokenForm(forms.Form):

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ketacare.lib.phones import is_e164, validate_region
+
 
 class Role(models.TextChoices):
     PRESCRIBER = "prescriber", "Prescriber"
@@ -98,7 +100,14 @@ class Clinic(models.Model):
     slug = models.SlugField(unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     open_days = models.JSONField(default=_default_open_days, validators=[validate_open_days])
-    phone = models.CharField(max_length=40, blank=True)
+    # Read numbers typed without a country code as numbers of this country (ISO 3166 alpha-2).
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_region],
+        help_text="Phone numbers typed without a country code are read as numbers here.",
+    )
+    phone = models.CharField(max_length=40, blank=True)  # E.164, see ketacare.lib.phones
     # Clinic-level clinical settings (thresholds, schedules): filled by later features,
     # each key documented with its source in docs/clinical-settings.md.
     clinical_settings = models.JSONField(default=dict, blank=True)
@@ -112,6 +121,12 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.phone and not is_e164(self.phone):
+            raise ValidationError(
+                {"phone": "This phone number could not be read; correct it (it is kept as typed)."}
+            )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ketacare.accounts.models import ApiToken, Clinic, Role, StaffMember, User
+from ketacare.lib.phones import phone_to_e164
 
 
 def _send_set_password_email(user: User, clinic: Clinic) -> None:
@@ -83,16 +84,28 @@ def staff_member_update(
 
 @transaction.atomic
 def clinic_update(
-    *, clinic: Clinic, name: str, time_zone: str, open_days: list[int], phone: str, by: User
+    *,
+    clinic: Clinic,
+    name: str,
+    time_zone: str,
+    open_days: list[int],
+    phone: str,
+    country: str = "",
+    by: User,
 ) -> Clinic:
     clinic.name = name.strip()
     clinic.time_zone = time_zone
     clinic.open_days = sorted(set(open_days))
-    clinic.phone = phone.strip()
+    clinic.country = country.strip().upper()
+    clinic.full_clean(exclude=["phone"])  # the country must be right before reading the phone
+    try:
+        clinic.phone = phone_to_e164(phone, region=clinic.country)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
     clinic.full_clean()
     clinic._history_user = by  # type: ignore[attr-defined]
     clinic._change_reason = "settings changed"  # type: ignore[attr-defined]
-    clinic.save(update_fields=["name", "time_zone", "open_days", "phone"])
+    clinic.save(update_fields=["name", "time_zone", "open_days", "country", "phone"])
     return clinic
 
 

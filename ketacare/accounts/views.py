@@ -213,6 +213,7 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
         "name": clinic.name,
         "time_zone": clinic.time_zone,
         "open_days": clinic.open_days,
+        "country": clinic.country,
         "phone": clinic.phone,
     }
     form = ClinicSettingsForm(request.POST or None, initial=initial)

@@ -14,7 +14,9 @@ from ketacare.api.patients import ERRORS, _acting, _patient
 from ketacare.api.schemas import RecordId
 from ketacare.core import instruments
 from ketacare.core.clinical_time import clinical_time_problem
-from ketacare.measures import services
+from ketacare.core.instruments.change import Change
+from ketacare.core.reference_points import Reference, Standing
+from ketacare.measures import selectors, services
 from ketacare.measures.models import Context, Response, Source
 
 router = Router(tags=["questionnaires"])
@@ -103,6 +105,51 @@ class ResponseOut(Schema):
     collected_at: dt.datetime
 
 
+class ReferenceOut(Schema):
+    """A score read against a reference point (core.reference_points)."""
+
+    response_id: int
+    total: int
+    collected_at: dt.datetime
+    kind: str = Field(description="Which score this is, e.g. 'last score before treatment started'")
+    change: int | None = Field(description="This score minus the reference; positive is worse")
+    reliable_change: str | None = Field(
+        description="'improved', 'worsened' or 'no reliable change' (Jacobson-Truax)"
+    )
+
+
+class ResponseListed(ResponseOut):
+    baseline: ReferenceOut | None = Field(
+        description="The score that starts treatment; null for instruments without a change rule"
+    )
+    best: ReferenceOut | None = Field(
+        description="The best score since treatment started, before this one"
+    )
+    relapse_from_best: bool = Field(description="A reliable worsening from the best")
+
+
+def _reference(ref: Reference | None, change: Change | None) -> ReferenceOut | None:
+    if ref is None:
+        return None
+    return ReferenceOut(
+        response_id=ref.point.seq,
+        total=ref.point.total,
+        collected_at=ref.point.at,
+        kind=str(ref.kind),
+        change=change.delta if change else None,
+        reliable_change=str(change.direction) if change else None,
+    )
+
+
+def _listed(r: Response, standing: Standing | None) -> ResponseListed:
+    return ResponseListed(
+        **_out(r).model_dump(),
+        baseline=_reference(standing.baseline, standing.from_baseline) if standing else None,
+        best=_reference(standing.best, standing.from_best) if standing else None,
+        relapse_from_best=standing.relapse_from_best if standing else False,
+    )
+
+
 class ResponseIn(Schema):
     instrument: str = Field(description="An instrument code from /instruments, e.g. gad7")
     answers: dict[str, int] = Field(description="Answer per item code, e.g. {'1': 2, '2': 0}")
@@ -127,7 +174,7 @@ def _out(r: Response) -> ResponseOut:
     return ResponseOut.model_validate(r, from_attributes=True)
 
 
-@router.get("/patients/{patient_id}/responses", response={200: list[ResponseOut], **ERRORS})
+@router.get("/patients/{patient_id}/responses", response={200: list[ResponseListed], **ERRORS})
 def list_responses(
     request: HttpRequest, patient_id: RecordId, filters: Query[ResponseFilters]
 ) -> Any:
@@ -135,7 +182,8 @@ def list_responses(
     qs = Response.objects.filter(patient=patient)
     if filters.instrument:
         qs = qs.filter(instrument=filters.instrument)
-    return [_out(r) for r in qs[: filters.limit]]
+    by_response = selectors.standings_by_response(patient)
+    return [_listed(r, by_response.get(r.pk)) for r in qs[: filters.limit]]
 
 
 @router.post("/patients/{patient_id}/responses", response={201: ResponseCreated, **ERRORS})

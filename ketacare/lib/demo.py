@@ -169,7 +169,9 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
         defaults={
             "name": "Harbour Light Clinic (demo)",
             "time_zone": "America/Chicago",
-            "phone": "+1 555 0100",
+            "country": "US",
+            # 555-0100 to 555-0199 are reserved for fiction in North America.
+            "phone": "+13125550100",
             "mrn_prefix": "HL",
             "open_days": [0, 1, 2, 3, 4, 5],
         },
@@ -179,6 +181,8 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
         defaults={
             "name": "Northside Clinic (demo)",
             "time_zone": "Europe/London",
+            "country": "GB",
+            "phone": "+442079460000",  # Ofcom's range for drama
             "mrn_prefix": "NS",
         },
     )
@@ -223,11 +227,11 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
                 birth_date=birth,
                 sex_at_birth=rng.choice(["female", "male", "female", "male", "intersex"]),
                 email=email,
-                phone=f"+1 555 01{number:02d}",
+                phone=f"312 555 01{number:02d}",  # typed as dialled; stored as E.164
                 preferred_contact=rng.choice(["email", "email", "sms"]),
                 support_name=f"{rng.choice(GIVEN)} {family}",
                 support_relationship=rng.choice(["partner", "parent", "friend", "sibling"]),
-                support_phone=f"+1 555 02{number:02d}",
+                support_phone=f"(312) 555-01{number + 50:02d}",
             )
             when = start
             for step in path:

@@ -7,6 +7,7 @@ from typing import Any
 from ketacare.core import instruments
 
 TOPICS = {"gad7": "anxiety", "phq9": "depression"}
+MARKERS = ["Baseline", "Reliably worse than best"]
 BAND_COLOURS = ["#e8f5ec", "#fff6da", "#ffe6cc", "#fddede", "#f8cccc"]
 
 
@@ -84,8 +85,39 @@ def _instrument_layer(code: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
                     ],
                 },
             },
+            {
+                # Baseline and any reliable worsening from the best, from core.reference_points.
+                "data": {"values": [r for r in points if r.get("marker")]},
+                "mark": {"type": "point", "filled": True, "size": 140, "opacity": 1},
+                "encoding": {
+                    "x": {"field": "at", "type": "temporal"},
+                    "y": {"field": "total", "type": "quantitative"},
+                    "shape": {
+                        "field": "marker",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {
+                            "domain": MARKERS,
+                            "range": ["diamond", "triangle-up"],
+                        },
+                        "legend": {"orient": "bottom", "direction": "horizontal"},
+                    },
+                    "color": {
+                        "field": "marker",
+                        "type": "nominal",
+                        "scale": {"domain": MARKERS, "range": ["#1f5fa8", "#b3261e"]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "date", "title": "Date"},
+                        {"field": "total", "title": "Total"},
+                        {"field": "marker", "title": "Marked"},
+                        {"field": "best", "title": "Best before it"},
+                    ],
+                },
+            },
         ],
-        "resolve": {"scale": {"color": "independent"}},
+        "resolve": {"scale": {"color": "independent", "shape": "independent"}},
     }
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ketacare.core import instruments
 from ketacare.core.clinical_time import EARLIEST_YEAR, clinical_time_problem
 from ketacare.core.instruments.base import Instrument
+from ketacare.lib.forms import IsoDateTimeLocalInput
 from ketacare.measures.models import Context
 from ketacare.measures.services import PLAN_PHASES
 
@@ -19,7 +20,7 @@ class QuestionnaireForm(forms.Form):
     context = forms.ChoiceField(choices=Context.choices, initial=Context.AD_HOC)
     collected_at = forms.DateTimeField(
         label="Collected at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=IsoDateTimeLocalInput(),
         help_text="In the clinic's time zone.",
     )
 
@@ -104,7 +105,7 @@ class MeasurementPlanForm(forms.Form):
 class DoseTimeForm(forms.Form):
     dosed_at = forms.DateTimeField(
         label="Dose given at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=IsoDateTimeLocalInput(),
         help_text="Schedules the 24-hour and 7-day check-ins. Dosing sessions will do this "
         "automatically once they are recorded in ketacare.",
     )

@@ -75,6 +75,7 @@ def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
         "rows": rows,
         "spec": json.dumps(charts.trajectory_spec(rows)),
         "scores": selectors.score_rows(patient),
+        "references": selectors.reference_summaries(patient),
         "checkins": CheckIn.objects.filter(patient=patient).prefetch_related("events")[:20],
         "instruments": instruments.REGISTRY.values(),
         "plan_form": _plan_form(patient),

@@ -6,6 +6,8 @@ from django import forms
 
 from ketacare.accounts.models import Clinic, StaffMember
 from ketacare.core.phases import allowed_next
+from ketacare.lib.forms import IsoDateInput
+from ketacare.lib.phones import phone_to_e164
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient
 
@@ -21,18 +23,33 @@ class PatientForm(forms.ModelForm[Patient]):
         model = Patient
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            # A date input reads and writes ISO dates only; the locale's 09/09/1998 would
+            # show as empty and fail as "required" on an unchanged save.
+            "birth_date": IsoDateInput(),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+            "support_phone": forms.TextInput(attrs={"type": "tel"}),
         }
         help_texts = {
             "mrn": "Leave empty to assign the next number.",
             "preferred_name": "What the patient likes to be called.",
+            "phone": "With its country code, or as dialled in the clinic's country.",
+            "support_phone": "With its country code, or as dialled in the clinic's country.",
         }
 
-    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clinic: Clinic, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         self.fields["mrn"].required = not creating
         if creating:
             del self.fields["reason"]
+
+    # The service applies the same rule again; checking here too shows every error at once.
+    def clean_phone(self) -> str:
+        return phone_to_e164(self.cleaned_data["phone"], region=self.clinic.country)
+
+    def clean_support_phone(self) -> str:
+        return phone_to_e164(self.cleaned_data["support_phone"], region=self.clinic.country)
 
     def _post_clean(self) -> None:
         # Model validation (including MRN uniqueness) runs in the service, which owns
@@ -71,6 +88,7 @@ class PatientFilterForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
+            ("attention", "Needs attention first"),
             ("name", "Name A–Z"),
             ("-name", "Name Z–A"),
             ("mrn", "MRN"),

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from ketacare.accounts.models import Clinic, StaffMember
 from ketacare.core.phases import Phase
+from ketacare.lib.phones import is_e164
 
 PHASE_CHOICES = [(p.value, p.label) for p in Phase]
 
@@ -25,6 +26,10 @@ class ContactChannel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
     PHONE = "phone", "Phone call"
+
+
+PHONE_FIELDS = ("phone", "support_phone")
+UNREADABLE_PHONE = "This phone number could not be read; correct it (it is kept as typed)."
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
@@ -52,6 +57,8 @@ class Patient(models.Model):
     gender_identity = models.CharField(max_length=60, blank=True)
     pronouns = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    # Phone numbers are stored in E.164 (+13125550142); services read what people type
+    # with ketacare.lib.phones.phone_to_e164 in the clinic's country.
     phone = models.CharField(max_length=30, blank=True)
     preferred_contact = models.CharField(
         max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL
@@ -102,6 +109,10 @@ class Patient(models.Model):
             errors["birth_date"] = "The date of birth is in the future."
         elif self.birth_date and self.birth_date.year < today.year - 120:
             errors["birth_date"] = "The date of birth is more than 120 years ago."
+        for name in PHONE_FIELDS:
+            value = getattr(self, name)
+            if value and not is_e164(value):
+                errors[name] = UNREADABLE_PHONE
         if self.preferred_contact == ContactChannel.EMAIL and not self.email:
             errors["email"] = "Email is the preferred contact channel, so an address is needed."
         if self.preferred_contact in (ContactChannel.SMS, ContactChannel.PHONE) and not self.phone:

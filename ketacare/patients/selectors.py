@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Min, Prefetch, QuerySet
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
 from ketacare.audit.models import AccessEvent
+from ketacare.core.reference_points import TREATMENT_PHASES
 from ketacare.measures.models import Amendment, MeasurementPlan, Response
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
@@ -22,6 +24,8 @@ SORTS = {
     "phase": ("phase", "family_name"),
     "updated": ("-updated_at",),
     "birth_date": ("birth_date",),
+    # Needs the triage annotations (patients.triage.with_triage); see that module.
+    "attention": ("attention", "-urgent_alert_count", "-alert_count", "family_name", "given_name"),
 }
 
 
@@ -37,13 +41,27 @@ def patient_list(
     if phase:
         qs = qs.filter(phase=phase)
     if team_member:
-        qs = qs.filter(care_team__staff_member_id=team_member, care_team__ended_at__isnull=True)
+        # A subquery, not a join: no duplicate rows, so no DISTINCT, and the page count can
+        # drop the triage annotations (with DISTINCT it would compute them for every patient).
+        on_team = CareTeamMember.objects.current().filter(staff_member_id=team_member)
+        qs = qs.filter(pk__in=on_team.values("patient_id"))
     current_team = CareTeamMember.objects.current().select_related("staff_member__user")
-    return (
-        qs.order_by(*SORTS.get(sort, SORTS["name"]))
-        .prefetch_related(Prefetch("care_team", queryset=current_team, to_attr="current_team"))
-        .distinct()
+    return qs.order_by(*SORTS.get(sort, SORTS["name"]), "pk").prefetch_related(
+        Prefetch("care_team", queryset=current_team, to_attr="current_team")
     )
+
+
+def treatment_starts(patient_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each patient first entered a treatment phase (the reference for baseline)."""
+    rows = (
+        PhaseChange.objects.filter(
+            patient_id__in=list(patient_ids),
+            to_phase__in=[p.value for p in TREATMENT_PHASES],
+        )
+        .values("patient_id")
+        .annotate(first=Min("changed_at"))
+    )
+    return {row["patient_id"]: row["first"] for row in rows}
 
 
 def open_alerts(patient: Patient) -> list[Alert]:

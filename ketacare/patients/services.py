@@ -18,8 +18,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from ketacare.accounts.models import Clinic, StaffMember, User
 from ketacare.core.phases import Phase, PhaseError, check_move
+from ketacare.lib.phones import phone_to_e164
 from ketacare.patients.fields import EDITABLE_FIELDS
-from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
+from ketacare.patients.models import PHONE_FIELDS, CareTeamMember, Patient, PhaseChange
 
 DUPLICATE_MRN = "Another patient at this clinic already has this MRN."
 
@@ -33,8 +34,20 @@ def _next_mrn(clinic: Clinic) -> str:
         number += 1
 
 
-def _clean_text(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+def _clean_text(fields: dict[str, Any], *, clinic: Clinic) -> dict[str, Any]:
+    """Trim text and put phone numbers in their stored form (E.164, read in the clinic's
+    country), so the form and the API store the same value for the same number."""
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    errors: dict[str, list[str]] = {}
+    for name in PHONE_FIELDS:
+        if isinstance(cleaned.get(name), str):
+            try:
+                cleaned[name] = phone_to_e164(cleaned[name], region=clinic.country)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def _save_patient(
@@ -63,7 +76,7 @@ def patient_create(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    fields = _clean_text(fields)
+    fields = _clean_text(fields, clinic=clinic)
     if not fields.get("mrn"):
         fields["mrn"] = _next_mrn(clinic)
     if Patient.objects.filter(clinic=clinic, mrn=fields["mrn"]).exists():
@@ -90,7 +103,7 @@ def patient_update(*, patient: Patient, by: User, reason: str = "", **fields: An
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    fields = _clean_text(fields)
+    fields = _clean_text(fields, clinic=patient.clinic)
     if "mrn" in fields and not fields["mrn"]:
         raise ValidationError({"mrn": "The MRN cannot be empty."})
     changed = [name for name, value in fields.items() if getattr(patient, name) != value]

@@ -17,9 +17,10 @@ from ketacare.accounts.access import (
     patients_for_staff,
     staff_required,
 )
+from ketacare.accounts.models import Role
 from ketacare.audit.models import AccessAction
 from ketacare.lib.forms import add_errors
-from ketacare.patients import selectors, services
+from ketacare.patients import selectors, services, triage
 from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PatientForm, PhaseChangeForm
 from ketacare.patients.models import CareTeamMember
 
@@ -29,16 +30,30 @@ PAGE_SIZE = 25
 @staff_required
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
-    form = PatientFilterForm(request.GET or None, clinic=clinic)
+    # Coordinators triage: who needs attention comes first unless they choose otherwise.
+    default_sort = "attention" if request.membership.has_role(Role.COORDINATOR) else "name"
+    data = request.GET.copy()
+    data.setdefault("sort", default_sort)
+    form = PatientFilterForm(data, clinic=clinic)
     filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    sort = filters.get("sort") or default_sort
+    visible = patients_for_staff(request.user, clinic_id=clinic.pk)
+    if sort == "attention":
+        visible = triage.with_triage(visible, now=now)
     patients = selectors.patient_list(
-        patients_for_staff(request.user, clinic_id=clinic.pk),
+        visible,
         q=filters.get("q") or "",
         phase=filters.get("phase") or "",
         team_member=filters.get("team_member"),
-        sort=filters.get("sort") or "name",
+        sort=sort,
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    triage.annotate_rows(list(page), now=now)
+    scores = triage.latest_scores([p.pk for p in page])
+    for p in page:
+        p.latest_scores = scores.get(p.pk, [])  # type: ignore[attr-defined]
+        p.attention_label = triage.TIER_LABELS[p.attention]  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -46,6 +61,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),
+        "now": now,
     }
     template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -53,7 +69,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
 
 @staff_required
 def patient_create(request: StaffRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None, creating=True)
+    form = PatientForm(request.POST or None, clinic=request.membership.clinic, creating=True)
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_create(
@@ -85,7 +101,7 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
 @staff_required
 def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")

@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -97,15 +98,18 @@ def test_clinic_settings_are_saved_with_history(admin_client_, clinic, admin):
             "name": "Harbour Clinic",
             "time_zone": "Europe/Paris",
             "open_days": ["1", "2"],
-            "phone": "1",
+            "country": "FR",
+            "phone": "01 42 68 53 00",
         },
     )
     assert response.status_code == 302
     clinic.refresh_from_db()
-    assert (clinic.name, clinic.time_zone, clinic.open_days) == (
+    assert (clinic.name, clinic.time_zone, clinic.open_days, clinic.country, clinic.phone) == (
         "Harbour Clinic",
         "Europe/Paris",
         [1, 2],
+        "FR",
+        "+33142685300",
     )
     assert clinic.history.first().history_user == admin.user
 
@@ -135,3 +139,46 @@ def test_staff_of_two_clinics_switch_between_them(alice, other_clinic, patient):
     c.post(reverse("accounts:clinic_switch"), {"clinic": other_clinic.pk})
     assert b"Example" not in c.get(reverse("patients:list")).content
     assert c.post(reverse("accounts:clinic_switch"), {"clinic": "abc"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("country", "phone", "message"),
+    [
+        ("US", "<b>x</b>abc", b"Use only digits"),
+        ("US", "\N{SMILING FACE WITH SMILING EYES} 555", b"Use only digits"),
+        ("US", "555 0100", b"not a valid phone number"),
+        ("", "020 7946 0000", b"Start the number with its country code"),
+        ("XX", "+44 20 7946 0000", b"Select a valid choice"),
+    ],
+)
+def test_clinic_phone_must_be_a_real_number(admin_client_, clinic, country, phone, message):
+    response = admin_client_.post(
+        reverse("accounts:clinic_settings"),
+        {
+            "name": "Harbour",
+            "time_zone": "UTC",
+            "open_days": ["1"],
+            "country": country,
+            "phone": phone,
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content
+    clinic.refresh_from_db()
+    assert clinic.phone == "+13125550100"  # unchanged
+
+
+def test_clinic_phone_without_country_code_is_read_in_the_clinics_country(admin_client_, clinic):
+    response = admin_client_.post(
+        reverse("accounts:clinic_settings"),
+        {
+            "name": "Harbour",
+            "time_zone": "Europe/London",
+            "open_days": ["1"],
+            "country": "GB",
+            "phone": "020 7946 0000",
+        },
+    )
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.phone == "+442079460000"

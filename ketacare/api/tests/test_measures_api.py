@@ -184,3 +184,50 @@ def test_odd_response_filters_are_a_4xx(client, auth, patient, query):
     response = client.get(f"/api/v1/patients/{patient.pk}/responses?{query}", headers=auth)
     assert 400 <= response.status_code < 500
     assert response.json()["detail"]
+
+
+def test_the_responses_list_carries_baseline_and_best(client, auth, patient, alice):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ketacare.patients.services import patient_phase_change
+
+    now = timezone.now()
+    patient_phase_change(
+        patient=patient,
+        to_phase="evaluation",
+        reason="r",
+        by=alice.user,
+        now=now - dt.timedelta(days=60),
+    )
+    patient_phase_change(
+        patient=patient,
+        to_phase="induction",
+        reason="r",
+        by=alice.user,
+        now=now - dt.timedelta(days=45),
+    )
+    for days, value in ((50, 2), (30, 1), (2, 3)):  # 14 baseline, best 7, now 21
+        body = dict(GAD, answers={str(i): value for i in range(1, 8)})
+        body["collected_at"] = (now - dt.timedelta(days=days)).isoformat()
+        assert (
+            client.post(
+                f"/api/v1/patients/{patient.pk}/responses",
+                body,
+                content_type="application/json",
+                headers=auth,
+            ).status_code
+            == 201
+        )
+    rows = client.get(f"/api/v1/patients/{patient.pk}/responses", headers=auth).json()
+    latest, middle, first = rows
+    assert latest["total"] == 21
+    assert latest["baseline"]["total"] == 14
+    assert latest["baseline"]["kind"] == "last score before treatment started"
+    assert (latest["baseline"]["change"], latest["baseline"]["reliable_change"]) == (7, "worsened")
+    assert (latest["best"]["total"], latest["best"]["change"]) == (7, 14)
+    assert latest["best"]["response_id"] == middle["id"]
+    assert latest["relapse_from_best"] is True
+    assert middle["best"] is None and middle["relapse_from_best"] is False
+    assert first["baseline"]["response_id"] == first["id"] and first["baseline"]["change"] is None

@@ -177,3 +177,56 @@ def test_missed_check_ins_are_on_the_coordinators_list_and_can_be_resent(
     assert mine.events.filter(event="resent").exists()
     theirs = CheckIn.objects.get(patient=outsider_patient)
     assert alice_client.post(reverse("measures:resend", args=[theirs.pk])).status_code == 404
+
+
+def test_a_relapse_from_the_best_is_flagged_in_the_score_table(alice_client, alice, patient):
+    """GAD-7 baseline 17, best 9, back to 19: +2 from baseline hid it; +10 from best shows it."""
+    from ketacare.patients.services import patient_phase_change
+
+    now = timezone.now()
+    patient_phase_change(
+        patient=patient,
+        to_phase="evaluation",
+        reason="r",
+        by=alice.user,
+        now=now - dt.timedelta(days=60),
+    )
+    patient_phase_change(
+        patient=patient,
+        to_phase="induction",
+        reason="r",
+        by=alice.user,
+        now=now - dt.timedelta(days=49),
+    )
+    totals = [(50, 17), (40, 12), (30, 9), (1, 19)]
+    for days, total in totals:
+        answers = {str(i): 3 for i in range(1, 8)}
+        remaining = 21 - total
+        for i in range(1, 8):
+            take = min(3, remaining)
+            answers[str(i)] -= take
+            remaining -= take
+        services.response_record(
+            patient=patient,
+            instrument="gad7",
+            answers=answers,
+            context="weekly",
+            source="link",
+            collected_at=now - dt.timedelta(days=days),
+        )
+    response = alice_client.get(reverse("measures:scores", args=[patient.pk]))
+    rows = response.context["scores"]
+    latest = rows[0].standing
+    assert (latest.from_baseline.delta, str(latest.from_baseline.direction)) == (
+        2,
+        "no reliable change",
+    )
+    assert (latest.from_best.delta, str(latest.from_best.direction)) == (10, "worsened")
+    content = response.content.decode()
+    assert content.count("Reliably worse than best") >= 2  # summary and the row
+    assert "baseline 17" in content and "best since treatment started 9" in content
+    marked = [r for r in response.context["rows"] if r["marker"]]
+    assert [(r["total"], r["marker"]) for r in marked] == [
+        (17, "Baseline"),
+        (19, "Reliably worse than best"),
+    ]

@@ -36,7 +36,7 @@ def test_send_due_sends_each_check_in_once_by_the_patients_channel(patient, alic
         by=alice.user,
         given_name="Text",
         family_name="Me",
-        phone="+1 555 0142",
+        phone="+13125550142",
         preferred_contact="sms",
         birth_date=dt.date(1980, 1, 1),
     )
@@ -48,7 +48,7 @@ def test_send_due_sends_each_check_in_once_by_the_patients_channel(patient, alic
     assert worker.send_due(now=now, worker="a") == 2
     assert worker.send_due(now=now, worker="b") == 0  # nothing left to send
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1
-    assert "/c/" in sms.outbox[0].body and sms.outbox[0].to == "+1 555 0142"
+    assert "/c/" in sms.outbox[0].body and sms.outbox[0].to == "+13125550142"
     assert CheckIn.objects.filter(status="sent").count() == 2
     assert CheckInEvent.objects.filter(event="sent").count() == 2
 

@@ -150,19 +150,21 @@ def test_an_edit_appears_in_the_audit_trail_with_who_when_and_what(alice_client,
         "family_name": "Example",
         "birth_date": "1985-04-02",
         "email": patient.email,
-        "phone": "+1 555 0123",
+        "phone": "312-555-0123",
         "reason": "new phone number",
     }
     response = bob_client.post(reverse("patients:edit", args=[patient.pk]), data)
     assert response.status_code == 302
     patient.refresh_from_db()
-    assert patient.phone == "+1 555 0123"
+    assert patient.phone == "+13125550123"
     latest = patient.history.first()
     assert latest.history_user == bob.user and latest.history_change_reason == "new phone number"
     trail = alice_client.get(reverse("patients:audit", args=[patient.pk]))
     assert b"Bob Nurse" in trail.content
     assert b"new phone number" in trail.content
-    assert b"<del>+1 555 0199</del>" in trail.content and b"<ins>+1 555 0123</ins>" in trail.content
+    assert (
+        b"<del>+13125550199</del>" in trail.content and b"<ins>+13125550123</ins>" in trail.content
+    )
     assert AccessEvent.objects.filter(action=AccessAction.VIEW_AUDIT, patient=patient).exists()
 
 
@@ -272,7 +274,7 @@ def test_portal_invite_without_an_email_is_a_clear_error(alice_client, alice, cl
         given_name="No",
         family_name="Mail",
         birth_date=dt.date(1990, 1, 1),
-        phone="1",
+        phone="312 555 0111",
         preferred_contact="phone",
     )
     response = alice_client.post(reverse("patients:portal_invite", args=[p.pk]), follow=True)
@@ -288,8 +290,9 @@ def test_an_unknown_patient_is_a_404_not_a_500(alice_client):
 def test_the_list_page_does_a_fixed_number_of_queries(
     alice_client, many, django_assert_max_num_queries
 ):
-    # No N+1: the care team of 25 patients on a page comes from one prefetch.
-    with django_assert_max_num_queries(12):
+    # No N+1: the care team of 25 patients on a page comes from one prefetch; their scores
+    # and triage columns from three queries (see test_triage.py for a fuller check).
+    with django_assert_max_num_queries(15):
         alice_client.get(reverse("patients:list"))
 
 

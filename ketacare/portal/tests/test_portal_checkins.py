@@ -51,7 +51,8 @@ def test_progress_explains_scores_in_plain_words(patient_client, patient):
         )
     page = patient_client.get(reverse("portal:progress")).content.decode()
     assert "was 7 out of 21, which is in the mild range" in page
-    assert "7 points lower than your first score of 14" in page
+    assert "7 points lower than your first score (14)" in page
+    assert "a real improvement" in page
 
 
 @pytest.mark.parametrize("slug", ["", "after-a-dose", "feeling-worse", "when-to-call"])
