@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ketacare.accounts.models import ApiToken, Clinic, StaffMember, User
+from ketacare.audit.admin import PatientReadsLoggedAdmin
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin[User]):
+class UserAdmin(PatientReadsLoggedAdmin):
     list_display = ["email", "full_name", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
     exclude = ["password"]

@@ -11,6 +11,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from ketacare.api.patients import ERRORS, _acting, _patient, _require_object
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.measures import services
 from ketacare.measures.models import Context, Response, Source
@@ -151,6 +153,12 @@ def submit_response(request: HttpRequest, patient_id: int, payload: ResponseIn) 
         source=Source.IMPORT,
         collected_at=collected_at,
         by=_acting(request).user,
+    )
+    access_record(
+        actor=_acting(request).user,
+        patients=[patient],
+        action=AccessAction.API_WRITE,
+        request=request,
     )
     return Status(
         201, ResponseCreated(**_out(response).model_dump(), alerts=[a.title for a in alerts])

@@ -15,6 +15,7 @@ from ketacare.accounts.access import (
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
+    patients_read_by_staff,
     staff_required,
 )
 from ketacare.audit.models import AccessAction
@@ -39,6 +40,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         sort=filters.get("sort") or "name",
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = patients_read_by_staff(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

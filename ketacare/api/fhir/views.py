@@ -17,6 +17,8 @@ from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import resources as fr
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
 from ketacare.measures import services
@@ -176,6 +178,12 @@ def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
             code="required" if "Answer" in messages[0] else "invalid",
             expression=where,
         )
+    access_record(
+        actor=_member(request).user,
+        patients=[patient],
+        action=AccessAction.API_WRITE,
+        request=request,
+    )
     result = _json(fr.questionnaire_response(response), 201)
     result["Location"] = f"{fr.base_url()}/QuestionnaireResponse/r{response.pk}"
     return result

@@ -288,8 +288,9 @@ def test_an_unknown_patient_is_a_404_not_a_500(alice_client):
 def test_the_list_page_does_a_fixed_number_of_queries(
     alice_client, many, django_assert_max_num_queries
 ):
-    # No N+1: the care team of 25 patients on a page comes from one prefetch.
-    with django_assert_max_num_queries(12):
+    # No N+1: the care team of 25 patients on a page comes from one prefetch; the
+    # access log adds two inserts (the page, and the patients it showed).
+    with django_assert_max_num_queries(14):
         alice_client.get(reverse("patients:list"))
 
 
