@@ -12,6 +12,7 @@ until the apps are layered.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,11 @@ class AuditEntry:
     kind: str = "record"
 
     @property
+    def reason_is_given(self) -> bool:
+        """Whether `reason` is why a person made the change (else it only describes it)."""
+        return self.kind in ("record", "phase", "care_team", "plan", "amendment")
+
+    @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
 
@@ -97,8 +103,10 @@ class Trail:
 
 
 def _display(value: Any) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
     return str(value)
 
 
@@ -195,9 +203,8 @@ def _questionnaire_entries(patient: Patient) -> list[AuditEntry]:
         "response", "amended_by"
     )
     for a in amendments:
-        title = (
-            f"{a.response.get_instrument_display()} of {a.response.collected_at:%d %b %Y} corrected"
-        )
+        answered = timezone.localtime(a.response.collected_at)
+        title = f"{a.response.get_instrument_display()} of {answered:%d %b %Y} corrected"
         changes = [FieldChange("total", _display(a.total_before), _display(a.total_after))]
         changes += [
             FieldChange(f"item {k}", _display(a.answers_before.get(k)), _display(v))
@@ -223,7 +230,8 @@ def _alert_entries(patient: Patient) -> list[AuditEntry]:
                 entry.what = f"{record.get_severity_display()} alert raised"
                 entry.reason = record.title
             else:
-                entry.what = f"Alert ({record.title}) handled"
+                entry.what = "Alert handled"
+                entry.reason = entry.reason or record.title
             entries.append(entry)
     return entries
 
