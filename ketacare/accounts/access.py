@@ -11,7 +11,7 @@ cover every branch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -164,19 +164,55 @@ def patient_read_by_staff(
     return patient
 
 
+def patients_read_by_staff(
+    request: HttpRequest, patients: Iterable[Patient], *, action: str = AccessAction.VIEW_LIST
+) -> list[Patient]:
+    """Log one page that shows several patients (a list, a search, a worklist, an admin
+    list): one row naming each patient shown. The patients were chosen through
+    `patients_for_staff`; this only records what the page showed."""
+    shown = list(patients)
+    actor = request.user if request.user.is_authenticated else None
+    access_record(actor=actor, patients=shown, action=action, request=request)
+    return shown
+
+
 def patient_for_member(
-    member: StaffMember, patient_id: int, *, request: HttpRequest | None = None
+    member: StaffMember,
+    patient_id: int,
+    *,
+    request: HttpRequest | None = None,
+    action: str = AccessAction.API_READ,
 ) -> Patient:
     """Return a patient of this membership's clinic only (an API token acts for one clinic,
-    even if its owner works at several), or 404. With `request`, log the read."""
+    even if its owner works at several), or 404. With `request`, log the read as `action`
+    (a write that answers with the record is a read too)."""
     patient = patient_for_staff(member.user, patient_id)
     if patient.clinic_id != member.clinic_id:
         raise Http404("No such patient.")
     if request is not None:
-        access_record(
-            actor=member.user, patients=[patient], action=AccessAction.API_READ, request=request
-        )
+        access_record(actor=member.user, patients=[patient], action=action, request=request)
     return patient
+
+
+def patient_read_by_link(request: HttpRequest, patient: Patient, token: str) -> None:
+    """Log a secure-link page that shows a patient's check-in (and draft answers).
+
+    Nobody is signed in: the actor is whoever holds the link. The token is a credential,
+    so the logged path carries only its first characters."""
+    path = request.get_full_path().replace(token, f"{token[:6]}…")
+    access_record(
+        actor=None, patients=[patient], action=AccessAction.LINK_VIEW, request=request, path=path
+    )
+
+
+def patient_read_by_self(request: PatientRequest) -> None:
+    """Log a portal page that shows the signed-in patient their own record."""
+    access_record(
+        actor=request.user,
+        patients=[request.patient],
+        action=AccessAction.PORTAL_VIEW,
+        request=request,
+    )
 
 
 def patient_for_portal_user(user: User) -> Patient:

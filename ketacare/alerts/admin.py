@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ketacare.alerts.models import Alert
+from ketacare.audit.admin import PatientReadsLoggedAdmin
 
 
 @admin.register(Alert)
-class AlertAdmin(SimpleHistoryAdmin):
+class AlertAdmin(PatientReadsLoggedAdmin, SimpleHistoryAdmin):
     list_display = ["triggered_at", "patient", "severity", "kind", "status", "assignee"]
     list_filter = ["severity", "status", "kind"]
     readonly_fields = [

@@ -12,6 +12,8 @@ from pydantic import Field
 
 from ketacare.api.patients import ERRORS, _acting, _patient
 from ketacare.api.schemas import RecordId
+from ketacare.audit.models import AccessAction
+from ketacare.audit.services import access_record
 from ketacare.core import instruments
 from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.core.instruments.change import Change
@@ -206,6 +208,12 @@ def submit_response(request: HttpRequest, patient_id: RecordId, payload: Respons
         source=Source.IMPORT,
         collected_at=collected_at,
         by=_acting(request).user,
+    )
+    access_record(
+        actor=_acting(request).user,
+        patients=[patient],
+        action=AccessAction.API_WRITE,
+        request=request,
     )
     return Status(
         201, ResponseCreated(**_out(response).model_dump(), alerts=[a.title for a in alerts])

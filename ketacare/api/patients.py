@@ -90,6 +90,9 @@ def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
     data = payload.model_dump()
     phase = data.pop("phase")
     patient = services.patient_create(clinic=member.clinic, by=member.user, phase=phase, **data)
+    access_record(
+        actor=member.user, patients=[patient], action=AccessAction.API_WRITE, request=request
+    )
     return Status(201, _detail(patient))
 
 
@@ -100,4 +103,10 @@ def update_patient(request: HttpRequest, patient_id: RecordId, payload: PatientU
     reason = data.pop("reason", "") or "updated through the API"
     data = {k: v for k, v in data.items() if v is not None}
     services.patient_update(patient=patient, by=_acting(request).user, reason=reason, **data)
+    access_record(
+        actor=_acting(request).user,
+        patients=[patient],
+        action=AccessAction.API_WRITE,
+        request=request,
+    )
     return _detail(patient)

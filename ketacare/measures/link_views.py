@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.access import patient_read_by_link
 from ketacare.accounts.models import User
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
@@ -114,6 +115,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     state = _state(checkin, link_row)
     if state != "ok" or checkin is None:
         return _closed(request, state, token, checkin)
+    patient_read_by_link(request, checkin.patient, token)
     return answer_checkin(request, checkin, source=Source.LINK, extra={"token": token})
 
 
@@ -124,6 +126,7 @@ def link_save(request: HttpRequest, token: str) -> HttpResponse:
     state = _state(checkin, link_row)
     if state != "ok" or checkin is None:
         return _closed(request, state, token, checkin)
+    patient_read_by_link(request, checkin.patient, token)
     return save_one_answer(request, checkin, {"token": token})
 
 

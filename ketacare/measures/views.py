@@ -19,6 +19,7 @@ from ketacare.accounts.access import (
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
+    patients_read_by_staff,
     staff_required,
 )
 from ketacare.audit.models import AccessAction
@@ -244,6 +245,7 @@ def checkin_worklist(request: StaffRequest) -> HttpResponse:
             status__in=[CheckInStatus.SENT, CheckInStatus.OPENED, CheckInStatus.STARTED]
         ).order_by("due_at")[:200],
     }
+    patients_read_by_staff(request, [c.patient for key in context for c in context[key]])
     return render(request, "measures/worklist.html", context)
 
 

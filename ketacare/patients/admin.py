@@ -1,18 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from ketacare.audit.admin import PatientReadsLoggedAdmin
 from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(PatientReadsLoggedAdmin, SimpleHistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "clinic", "phase"]
     list_filter = ["clinic", "phase"]
     search_fields = ["mrn", "family_name", "given_name"]
 
 
 @admin.register(PhaseChange)
-class PhaseChangeAdmin(admin.ModelAdmin[PhaseChange]):
+class PhaseChangeAdmin(PatientReadsLoggedAdmin):
     list_display = ["patient", "from_phase", "to_phase", "changed_by", "changed_at"]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -23,5 +24,5 @@ class PhaseChangeAdmin(admin.ModelAdmin[PhaseChange]):
 
 
 @admin.register(CareTeamMember)
-class CareTeamMemberAdmin(SimpleHistoryAdmin):
+class CareTeamMemberAdmin(PatientReadsLoggedAdmin, SimpleHistoryAdmin):
     list_display = ["patient", "staff_member", "role", "started_at", "ended_at"]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from django.db.models import Min, Prefetch, QuerySet
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
-from ketacare.audit.models import AccessEvent
 from ketacare.core.reference_points import TREATMENT_PHASES
-from ketacare.measures.models import Amendment, MeasurementPlan, Response
-from ketacare.patients.fields import EDITABLE_FIELDS
+from ketacare.measures.models import Response
 from ketacare.patients.models import CareTeamMember, Patient, PatientQuerySet, PhaseChange
 
 SORTS = {
@@ -148,135 +145,3 @@ def patient_timeline(patient: Patient) -> list[TimelineEntry]:
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass
-class AuditEntry:
-    at: dt.datetime
-    who: str
-    what: str
-    reason: str = ""
-    changes: list[FieldChange] = field(default_factory=list)
-    kind: str = "change"  # "change" or "access"
-
-
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    return str(value)
-
-
-def _field_value(model_field: Any, value: Any) -> str:
-    """Show a stored value as a person reads it: choice labels, not codes or row ids."""
-    if model_field.is_relation:
-        return "linked" if value else "—"
-    if model_field.choices:
-        return _display(dict(model_field.flatchoices).get(value, value))
-    return _display(value)
-
-
-def _history_entries(records: list[Any], label: str) -> list[AuditEntry]:
-    """Turn simple-history rows (oldest first) into entries with field-level changes."""
-    entries: list[AuditEntry] = []
-    previous = None
-    for record in records:
-        who = str(record.history_user) if record.history_user else "system"
-        reason = record.history_change_reason or ""
-        if previous is None or record.history_type == "+":
-            entries.append(AuditEntry(record.history_date, who, f"{label} created", reason))
-        else:
-            delta = record.diff_against(previous)
-            changes = []
-            for change in delta.changes:
-                model_field = record.instance._meta.get_field(change.field)
-                old = _field_value(model_field, change.old)
-                new = _field_value(model_field, change.new)
-                changes.append(FieldChange(str(model_field.verbose_name), old, new))
-            entries.append(
-                AuditEntry(record.history_date, who, f"{label} changed", reason, changes)
-            )
-        previous = record
-    return entries
-
-
-def patient_audit_trail(patient: Patient) -> list[AuditEntry]:
-    """Return every change to the patient's record and every read of it, newest first."""
-    records = list(
-        patient.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    entries = _history_entries(records, "Patient record")
-    team_ids = CareTeamMember.objects.filter(patient=patient).values_list("pk", flat=True)
-    team_history = CareTeamMember.history.filter(id__in=list(team_ids)).select_related(
-        "history_user"
-    )
-    by_member: dict[int, list[Any]] = {}
-    for record in team_history.order_by("history_date", "history_id"):
-        by_member.setdefault(record.id, []).append(record)
-    for member_records in by_member.values():
-        entries.extend(_history_entries(member_records, "Care team assignment"))
-    entries.extend(_measure_entries(patient))
-    for event in AccessEvent.objects.filter(patient=patient).select_related("actor"):
-        entries.append(
-            AuditEntry(event.at, str(event.actor), event.get_action_display(), "", [], "access")
-        )
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries
-
-
-def _measure_entries(patient: Patient) -> list[AuditEntry]:
-    """Questionnaire corrections and check-in plan changes, for the audit trail."""
-    entries = []
-    amendments = Amendment.objects.filter(response__patient=patient).select_related(
-        "response", "amended_by"
-    )
-    for a in amendments:
-        title = (
-            f"{a.response.get_instrument_display()} of {a.response.collected_at:%d %b %Y} corrected"
-        )
-        changes = [FieldChange("total", _display(a.total_before), _display(a.total_after))]
-        changes += [
-            FieldChange(f"item {k}", _display(a.answers_before.get(k)), _display(v))
-            for k, v in a.answers_after.items()
-            if a.answers_before.get(k) != v
-        ]
-        entries.append(AuditEntry(a.amended_at, str(a.amended_by), title, a.reason, changes))
-    plan = MeasurementPlan.objects.filter(patient=patient).first()
-    if plan is not None:
-        records = list(plan.history.select_related("history_user").order_by("history_date"))
-        entries.extend(_history_entries(records, "Check-in plan"))
-    return entries
-
-
-def patient_export(patient: Patient) -> dict[str, Any]:
-    """Return the patient's record as plain data for a download."""
-    data: dict[str, Any] = {"clinic": patient.clinic.name, "phase": patient.phase}
-    for name in EDITABLE_FIELDS:
-        value = getattr(patient, name)
-        data[name] = value.isoformat() if isinstance(value, dt.date) else value
-    data["phase_history"] = [
-        {
-            "from": c.from_phase,
-            "to": c.to_phase,
-            "reason": c.reason,
-            "by": str(c.changed_by),
-            "at": c.changed_at.isoformat(),
-        }
-        for c in PhaseChange.objects.filter(patient=patient).select_related("changed_by")
-    ]
-    data["care_team"] = [
-        {
-            "name": m.staff_member.user.full_name,
-            "role": m.role,
-            "from": m.started_at.isoformat(),
-            "to": m.ended_at.isoformat() if m.ended_at else None,
-        }
-        for m in CareTeamMember.objects.filter(patient=patient).select_related("staff_member__user")
-    ]
-    return data

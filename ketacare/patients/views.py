@@ -15,14 +15,19 @@ from ketacare.accounts.access import (
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
+    patients_read_by_staff,
     staff_required,
 )
 from ketacare.accounts.models import Role
 from ketacare.audit.models import AccessAction
 from ketacare.lib.forms import add_errors
 from ketacare.patients import selectors, services, triage
+from ketacare.patients.audit_forms import TrailFilterForm
+from ketacare.patients.export import patient_export as patient_export_data
+from ketacare.patients.export import patient_fhir_bundle
 from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PatientForm, PhaseChangeForm
 from ketacare.patients.models import CareTeamMember
+from ketacare.patients.trail import patient_audit_trail
 
 PAGE_SIZE = 25
 
@@ -49,6 +54,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         sort=sort,
     )
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = patients_read_by_staff(request, page.object_list)
     triage.annotate_rows(list(page), now=now)
     scores = triage.latest_scores([p.pk for p in page])
     for p in page:
@@ -169,16 +175,34 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
 @staff_required
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_AUDIT)
-    page = Paginator(selectors.patient_audit_trail(patient), 50).get_page(request.GET.get("page"))
-    return render(request, "patients/audit.html", {"patient": patient, "page": page})
+    form = TrailFilterForm(request.GET or None)
+    trail = patient_audit_trail(patient, form.trail_filter())
+    page = Paginator(trail.entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    unfold = query.copy()
+    unfold["reads"] = "on"
+    context = {
+        "patient": patient,
+        "page": page,
+        "form": form,
+        "trail": trail,
+        "query": query.urlencode(),
+        "unfold_query": unfold.urlencode(),
+    }
+    return render(request, "patients/audit.html", context)
 
 
 @staff_required
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
+    """The whole record as JSON, or with ?format=fhir as a FHIR R4 Bundle; logged."""
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.EXPORT)
-    body = json.dumps(selectors.patient_export(patient), indent=2)
-    response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="patient-{patient.mrn}.json"'
+    if request.GET.get("format") == "fhir":
+        body, kind, name = patient_fhir_bundle(patient), "application/fhir+json", "fhir.json"
+    else:
+        body, kind, name = patient_export_data(patient), "application/json", "json"
+    response = HttpResponse(json.dumps(body, indent=2), content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.mrn}.{name}"'
     return response
 
 

@@ -10,10 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from ketacare.accounts.access import PatientRequest, patient_required
+from ketacare.accounts.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.accounts.forms import PortalLoginForm
-from ketacare.audit.models import AccessAction
-from ketacare.audit.services import access_record
 from ketacare.measures import charts, selectors
 from ketacare.measures.link_views import answer_checkin, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
@@ -48,9 +46,7 @@ class PortalLoginView(auth_views.LoginView):
 @patient_required
 def home(request: PatientRequest) -> HttpResponse:
     patient = request.patient
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.PORTAL_VIEW, request=request
-    )
+    patient_read_by_self(request)
     context = {
         "patient": patient,
         "phase_meaning": PHASE_MEANING.get(patient.phase, ""),
@@ -78,6 +74,7 @@ def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
             {"checkin": item, "clinic": request.patient.clinic},
         )
     save_url = reverse("portal:checkin_save", args=[item.pk])
+    patient_read_by_self(request)
     return answer_checkin(
         request,
         item,
@@ -91,6 +88,7 @@ def checkin(request: PatientRequest, checkin_id: int) -> HttpResponse:
 @patient_required
 def checkin_save(request: PatientRequest, checkin_id: int) -> HttpResponse:
     item = _own_checkin(request, checkin_id)
+    patient_read_by_self(request)
     return save_one_answer(
         request, item, {"save_url": reverse("portal:checkin_save", args=[item.pk])}
     )
@@ -99,9 +97,7 @@ def checkin_save(request: PatientRequest, checkin_id: int) -> HttpResponse:
 @patient_required
 def progress(request: PatientRequest) -> HttpResponse:
     patient = request.patient
-    access_record(
-        actor=request.user, patients=[patient], action=AccessAction.PORTAL_VIEW, request=request
-    )
+    patient_read_by_self(request)
     rows = selectors.trajectory(patient)
     context = {
         "patient": patient,

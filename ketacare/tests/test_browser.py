@@ -87,6 +87,8 @@ def test_staff_sign_in_find_a_patient_and_open_the_chart(live_server, page, alic
     assert page.get_by_text("Bob Nurse").first.is_visible()
     page.screenshot(path=SHOTS / "03-patient-chart.png", full_page=True)
     page.get_by_role("link", name="Audit trail").click()
+    page.get_by_role("link", name="Show reads").click()  # reads are folded by default
+    page.wait_for_load_state()
     assert page.get_by_text("Opened the chart").first.is_visible()
     page.screenshot(path=SHOTS / "04-audit-trail.png", full_page=True)
 

@@ -18,6 +18,7 @@ from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import idempotency, paging, reading
 from ketacare.api.fhir import resources as fr
 from ketacare.api.fhir.reading import PATIENT_ID, Imported
+from ketacare.audit.models import AccessAction
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
 from ketacare.lib.jsonbody import JsonBodyError, loads_bounded
@@ -217,7 +218,12 @@ def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
         imported = reading.read_questionnaire_response(_read_body(request))
         if imported.patient_id is None:
             raise Http404
-        patient = patient_for_member(_member(request), imported.patient_id, request=request)
+        patient = patient_for_member(
+            _member(request),
+            imported.patient_id,
+            request=request,
+            action=AccessAction.API_WRITE,
+        )
         wanted = idempotency.wanted(request.headers.get("If-None-Exist"), imported)
     except JsonBodyError as exc:
         code = "too-costly" if exc.status == 413 else "structure"

@@ -43,9 +43,7 @@ def test_not_even_a_superuser_can_edit_the_log_in_the_admin(event, django_user_m
 
 def test_it_records_who_what_where(alice, patient):
     request = RequestFactory().get("/patients/1/?x=1", REMOTE_ADDR="10.1.2.3")
-    assert (
-        access_record(actor=alice.user, patients=[patient], action="export", request=request) == 1
-    )
+    access_record(actor=alice.user, patients=[patient], action="export", request=request)
     event = AccessEvent.objects.get()
     assert (event.path, event.ip_address, event.action) == (
         "/patients/1/?x=1",

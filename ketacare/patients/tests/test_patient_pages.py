@@ -291,8 +291,9 @@ def test_the_list_page_does_a_fixed_number_of_queries(
     alice_client, many, django_assert_max_num_queries
 ):
     # No N+1: the care team of 25 patients on a page comes from one prefetch; their scores
-    # and triage columns from three queries (see test_triage.py for a fuller check).
-    with django_assert_max_num_queries(15):
+    # and triage columns from three queries (see test_triage.py for a fuller check); the
+    # access log adds two inserts (the page, and the patients it showed).
+    with django_assert_max_num_queries(17):
         alice_client.get(reverse("patients:list"))
 
 
