@@ -90,7 +90,7 @@ READS: dict[str, list[tuple[str, str | None, Any]]] = {
     "api:list_patients": [("GET", A.API_READ, None)],
     "api:create_patient": [],  # same path as list_patients: the POST is walked below
     "api:get_patient": [("GET", A.API_READ, None), ("PATCH", A.API_WRITE, {})],
-    "api:update_patient": [("PATCH", A.API_WRITE, {"phone": "+1 555 0142"})],
+    "api:update_patient": [("PATCH", A.API_WRITE, {"phone": "+1 312 555 0142"})],
     "api:list_responses": [("GET", A.API_READ, None), ("POST", A.API_WRITE, GAD7)],
     "api:submit_response": [],  # same path as list_responses: walked above
     "fhir:metadata": [("GET", None, None)],
