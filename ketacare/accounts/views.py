@@ -10,8 +10,8 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -36,6 +36,7 @@ from ketacare.accounts.forms import (
     TotpCodeForm,
 )
 from ketacare.accounts.models import ApiToken, StaffMember, User
+from ketacare.accounts.twofactor import Stage, has_authenticator, session_stage
 from ketacare.lib.forms import add_errors
 
 
@@ -77,11 +78,19 @@ def _qr_svg(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _to_verify(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('accounts:2fa_verify')}?{urlencode({'next': request.path})}")
+
+
 @staff_user_required
 def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator: only before one exists, or after the second factor."""
     user = request.user
     assert isinstance(user, User)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    stage = session_stage(request)
+    if stage == Stage.NEEDS_CODE:
+        return _to_verify(request)
+    if stage == Stage.VERIFIED and has_authenticator(user):
         messages.info(request, "Two-factor sign-in is already set up for your account.")
         return redirect("accounts:2fa_recovery")
     device, _ = TOTPDevice.objects.get_or_create(
@@ -118,11 +127,20 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 @staff_user_required
 def twofactor_recovery(request: HttpRequest) -> HttpResponse:
-    """Show the recovery codes made at enrolment, once; a new set can be made later."""
+    """Show the codes made at enrolment, once; make a new set. Second factor first.
+
+    Recovery codes are themselves a second factor, so a session holding only the
+    password must never make, see or count them.
+    """
     user = request.user
     assert isinstance(user, User)
+    stage = session_stage(request)
+    if stage == Stage.NEEDS_CODE:
+        return _to_verify(request)
+    if stage == Stage.NO_DEVICE:
+        return redirect("accounts:2fa_setup")
     if request.method == "POST":
-        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if not has_authenticator(user):
             return redirect("accounts:2fa_setup")
         request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
         messages.success(request, "New recovery codes made; the old ones no longer work.")
@@ -134,17 +152,25 @@ def twofactor_recovery(request: HttpRequest) -> HttpResponse:
 
 @staff_user_required
 def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the second factor: only of a session that has the password and a device."""
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return redirect("accounts:2fa_setup")
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
+    stage = session_stage(request)
+    if stage == Stage.VERIFIED:
+        return redirect(next_url)
+    if stage == Stage.NO_DEVICE:
+        return redirect("accounts:2fa_setup")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        used = device if code.isdigit() else StaticDevice.objects.filter(user=user).first()
+        used = (
+            device
+            if code.isdigit()
+            else StaticDevice.objects.filter(user=user, confirmed=True).first()
+        )
         if used is not None and used.verify_is_allowed()[0] and used.verify_token(code):
             otp_login(request, used)
             if used is not device:
