@@ -36,6 +36,7 @@ from ketacare.accounts.forms import (
     TotpCodeForm,
 )
 from ketacare.accounts.models import ApiToken, StaffMember, User
+from ketacare.accounts.throttle import email_rate_limited, posted_email
 from ketacare.accounts.twofactor import Stage, has_authenticator, session_stage
 from ketacare.lib.forms import add_errors
 
@@ -281,11 +282,15 @@ def token_revoke(request: StaffRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:tokens")
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="emails/password-reset-body.txt",
-    subject_template_name="emails/password-reset-subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
+password_reset = email_rate_limited(
+    "password-reset", recipient=posted_email, what="reset a password"
+)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="emails/password-reset-body.txt",
+        subject_template_name="emails/password-reset-subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import PatientRequest, patient_required
 from ketacare.accounts.forms import PortalLoginForm
+from ketacare.accounts.throttle import email_rate_limited, posted_email
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.measures import charts, selectors
@@ -134,6 +135,7 @@ class EmailForm(forms.Form):
     )
 
 
+@email_rate_limited("portal-sign-in-link", recipient=posted_email, what="email a sign-in link")
 def magic_request(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
+from ketacare.accounts.throttle import TokenThrottled
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import resources as fr
 from ketacare.core import instruments
@@ -44,7 +45,12 @@ def fhir_token_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        found = TokenAuth().authenticate(request, token) if scheme.lower() == "bearer" else None
+        try:
+            found = TokenAuth().authenticate(request, token) if scheme.lower() == "bearer" else None
+        except TokenThrottled as exc:
+            response = _problem(str(exc), 429, code="throttled")
+            response["Retry-After"] = str(exc.wait)
+            return response
         if found is None:
             return _problem("Missing, revoked or invalid API token.", 401, code="login")
         request.membership = found.staff_member  # type: ignore[attr-defined]
