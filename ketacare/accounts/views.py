@@ -7,6 +7,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts import services
+from ketacare.accounts import services, stepup
 from ketacare.accounts.access import (
     StaffRequest,
     choose_clinic,
@@ -36,12 +37,41 @@ from ketacare.accounts.forms import (
     TotpCodeForm,
 )
 from ketacare.accounts.models import ApiToken, StaffMember, User
-from ketacare.accounts.throttle import email_rate_limited, posted_email
+from ketacare.accounts.throttle import (
+    email_rate_limited,
+    email_wait,
+    posted_email,
+    too_many_requests,
+)
 from ketacare.accounts.twofactor import Stage, has_authenticator, session_stage
 from ketacare.lib.forms import add_errors
 
 
-class StaffLoginView(auth_views.LoginView):
+class PasswordLoginView(auth_views.LoginView):
+    """Password sign-in; after many failures for the account, also an emailed link."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if not stepup.needs_email_proof(user):
+            return super().form_valid(form)
+        wait = email_wait(self.request, group="signin-confirm", recipient=user.email)
+        if wait is not None:
+            return too_many_requests(self.request, wait, what="email a sign-in link")
+        stepup.confirmation_start(self.request, user, next_url=self.get_success_url())
+        return render(self.request, "accounts/signin_check_email.html")
+
+
+def signin_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST finishes the sign-in (mail scanners press no buttons)."""
+    if request.method == "POST":
+        next_url = stepup.confirmation_finish(request, token)
+        if next_url is not None:
+            return redirect(next_url)
+        return render(request, "accounts/signin_confirm.html", {"invalid": True}, status=410)
+    return render(request, "accounts/signin_confirm.html")
+
+
+class StaffLoginView(PasswordLoginView):
     form_class = StaffLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True

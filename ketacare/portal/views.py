@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import PatientRequest, patient_required
 from ketacare.accounts.forms import PortalLoginForm
 from ketacare.accounts.throttle import email_rate_limited, posted_email
+from ketacare.accounts.views import PasswordLoginView
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.measures import charts, selectors
@@ -39,7 +40,7 @@ LEARN_PAGES = {
 }
 
 
-class PortalLoginView(auth_views.LoginView):
+class PortalLoginView(PasswordLoginView):
     form_class = PortalLoginForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
