@@ -125,3 +125,30 @@ def test_the_confirmation_emails_are_rate_limited_too(alice, settings):
     ]
     assert codes == [200, 200, 429]
     assert len(mail.outbox) == 2
+
+
+def test_the_technical_admin_login_cannot_skip_the_step_up(db):
+    from ketacare.accounts.models import User
+
+    root = User.objects.create_superuser(
+        email="root@ketacare.test", full_name="Root", password=PASSWORD
+    )
+    _guess_from_many_addresses(LOGIN, root.email)
+    c = Client()
+    response = c.post(
+        reverse("admin:login"), {"username": root.email, "password": PASSWORD, "next": "/admin/"}
+    )
+    assert not _signed_in(c)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+    # Through the staff sign-in, the emailed link then the admin works.
+    c.post(LOGIN, {"username": root.email, "password": PASSWORD, "next": "/admin/"})
+    assert c.post(_link(mail.outbox[-1]))["Location"] == "/admin/"
+    assert c.get("/admin/").status_code == 200
+
+
+def test_signed_in_staff_who_are_not_technical_admins_are_refused_the_admin(alice):
+    c = Client()
+    c.force_login(alice.user)
+    assert c.get("/admin/", follow=True).status_code == 403
+    assert Client().get("/admin/")["Location"].startswith(reverse("admin:login"))
