@@ -177,3 +177,15 @@ def test_patients_are_refused_on_every_two_factor_page(patient_user):
     for url in (SETUP, VERIFY, RECOVERY):
         assert c.get(url).status_code == 403
         assert c.post(url).status_code == 403
+
+
+def test_password_alone_cannot_mint_an_api_token_or_use_the_api(alice, enrolled):
+    """The API is exempt from the two-factor middleware: it must accept tokens only."""
+    from ketacare.accounts.models import ApiToken
+
+    attacker = _password_only(alice.user)
+    response = attacker.post(reverse("accounts:tokens"), {"name": "mine now"})
+    assert response["Location"].startswith(VERIFY)
+    assert not ApiToken.objects.exists()
+    assert attacker.get("/api/v1/patients").status_code == 401
+    assert attacker.get("/fhir/Questionnaire").status_code == 401
