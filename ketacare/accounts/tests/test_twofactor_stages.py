@@ -188,4 +188,5 @@ def test_password_alone_cannot_mint_an_api_token_or_use_the_api(alice, enrolled)
     assert response["Location"].startswith(VERIFY)
     assert not ApiToken.objects.exists()
     assert attacker.get("/api/v1/patients").status_code == 401
-    assert attacker.get("/fhir/Questionnaire").status_code == 401
+    # FHIR is not exempt: the session is sent to the code page; a token is still needed.
+    assert attacker.get("/fhir/Questionnaire")["Location"].startswith(VERIFY)
