@@ -12,6 +12,7 @@ See .env.example for every variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -161,6 +163,58 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "ketacare.lib.client_address.client_ip"
+
+# The client's address behind a reverse proxy: off unless the proxy is named here.
+# With it off, X-Forwarded-For is ignored (anyone can send it). See .env.example.
+_client_ip_header = envstr("CLIENT_IP_HEADER", "").strip()
+if _client_ip_header and not re.fullmatch(r"[A-Za-z0-9-]+", _client_ip_header):
+    raise ImproperlyConfigured(
+        f"CLIENT_IP_HEADER must be a header name such as X-Forwarded-For, not {_client_ip_header!r}"
+    )
+KETACARE_CLIENT_IP_META_KEY = (
+    "HTTP_" + _client_ip_header.upper().replace("-", "_") if _client_ip_header else ""
+)
+KETACARE_CLIENT_IP_PROXY_COUNT = envint("CLIENT_IP_PROXY_COUNT", 1)
+if KETACARE_CLIENT_IP_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("CLIENT_IP_PROXY_COUNT must be 1 or more")
+
+# Per-account limit across all addresses: after this many failed sign-ins for one
+# account within the window, the right password alone is not enough; the owner
+# also confirms a link emailed to them. Nobody is locked out (see accounts/stepup.py).
+KETACARE_SIGNIN_STEP_UP_AFTER = envint("SIGNIN_STEP_UP_AFTER", 10)
+KETACARE_SIGNIN_STEP_UP_WINDOW = envint("SIGNIN_STEP_UP_WINDOW_MINUTES", 24 * 60) * 60
+
+# Rate limits (django-ratelimit), counted in the shared database cache below.
+_RATE = re.compile(r"\d+/\d*[smhd]")
+
+
+def _envrate(name: str, default: str) -> str:
+    value = envstr(name, default).strip()
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(f"{name} must look like 5/h or 600/m, not {value!r}")
+    return value
+
+
+# Emails a visitor can cause (sign-in links, password resets, new check-in links).
+KETACARE_EMAIL_RATE_PER_ADDRESS = _envrate("EMAIL_RATE_PER_ADDRESS", "30/h")
+KETACARE_EMAIL_RATE_PER_RECIPIENT = _envrate("EMAIL_RATE_PER_RECIPIENT", "5/h")
+# Requests per API token, JSON API and FHIR together.
+KETACARE_API_RATE_PER_TOKEN = _envrate("API_RATE_PER_TOKEN", "600/m")
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit warns about any backend it does not know; ours makes incr atomic
+# (ketacare/lib/cache.py, tested in accounts/tests/test_throttle.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# One cache shared by every gunicorn worker, in the database; a migration makes its table.
+CACHES = {
+    "default": {
+        "BACKEND": "ketacare.lib.cache.SharedDatabaseCache",
+        "LOCATION": "ketacare_cache",
+        "TIMEOUT": 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 
 # Two-factor for staff: required in production, optional in demo and tests.
 KETACARE_REQUIRE_STAFF_2FA = envbool("KETACARE_REQUIRE_STAFF_2FA", not (DEMO or TESTING or DEBUG))

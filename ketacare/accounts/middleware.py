@@ -6,9 +6,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp import user_has_device
+from django.utils.http import urlencode
 
-# Paths a staff member may reach before passing the second factor.
+from ketacare.accounts.twofactor import Stage, session_stage
+
+# Paths a staff member may reach before passing the second factor. Each two-factor
+# page checks the session's stage itself (ketacare.accounts.twofactor); the API and
+# FHIR authenticate by token, never by this session; the portal refuses staff.
 _OPEN_PREFIXES = ("/static/", "/api/", "/accounts/logout/", "/accounts/2fa/", "/portal/")
 
 
@@ -22,16 +26,14 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        is_verified = getattr(user, "is_verified", None)
-        if (
-            user.is_authenticated
-            and not request.path.startswith(_OPEN_PREFIXES)
-            and not getattr(user, "is_patient_user", False)
-            and not (is_verified and is_verified())
+        if request.path.startswith(_OPEN_PREFIXES) or getattr(
+            request.user, "is_patient_user", False
         ):
-            if user_has_device(user):
-                return redirect(f"{reverse('accounts:2fa_verify')}?next={request.path}")
-            if settings.KETACARE_REQUIRE_STAFF_2FA:
-                return redirect("accounts:2fa_setup")
+            return self.get_response(request)
+        stage = session_stage(request)
+        if stage == Stage.NEEDS_CODE:
+            query = urlencode({"next": request.path})
+            return redirect(f"{reverse('accounts:2fa_verify')}?{query}")
+        if stage == Stage.NO_DEVICE and settings.KETACARE_REQUIRE_STAFF_2FA:
+            return redirect("accounts:2fa_setup")
         return self.get_response(request)

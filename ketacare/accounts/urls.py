@@ -16,6 +16,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/complete/", views.password_reset_complete, name="password_reset_complete"),
+    path("login/confirm/<str:token>/", views.signin_confirm, name="signin_confirm"),
     path("2fa/setup/", views.twofactor_setup, name="2fa_setup"),
     path("2fa/verify/", views.twofactor_verify, name="2fa_verify"),
     path("2fa/recovery/", views.twofactor_recovery, name="2fa_recovery"),

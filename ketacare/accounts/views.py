@@ -7,17 +7,18 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts import services
+from ketacare.accounts import services, stepup
 from ketacare.accounts.access import (
     StaffRequest,
     choose_clinic,
@@ -36,10 +37,41 @@ from ketacare.accounts.forms import (
     TotpCodeForm,
 )
 from ketacare.accounts.models import ApiToken, StaffMember, User
+from ketacare.accounts.throttle import (
+    email_rate_limited,
+    email_wait,
+    posted_email,
+    too_many_requests,
+)
+from ketacare.accounts.twofactor import Stage, has_authenticator, session_stage
 from ketacare.lib.forms import add_errors
 
 
-class StaffLoginView(auth_views.LoginView):
+class PasswordLoginView(auth_views.LoginView):
+    """Password sign-in; after many failures for the account, also an emailed link."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if not stepup.needs_email_proof(user):
+            return super().form_valid(form)
+        wait = email_wait(self.request, group="signin-confirm", recipient=user.email)
+        if wait is not None:
+            return too_many_requests(self.request, wait, what="email a sign-in link")
+        stepup.confirmation_start(self.request, user, next_url=self.get_success_url())
+        return render(self.request, "accounts/signin_check_email.html")
+
+
+def signin_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST finishes the sign-in (mail scanners press no buttons)."""
+    if request.method == "POST":
+        next_url = stepup.confirmation_finish(request, token)
+        if next_url is not None:
+            return redirect(next_url)
+        return render(request, "accounts/signin_confirm.html", {"invalid": True}, status=410)
+    return render(request, "accounts/signin_confirm.html")
+
+
+class StaffLoginView(PasswordLoginView):
     form_class = StaffLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -77,11 +109,19 @@ def _qr_svg(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _to_verify(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('accounts:2fa_verify')}?{urlencode({'next': request.path})}")
+
+
 @staff_user_required
 def twofactor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator: only before one exists, or after the second factor."""
     user = request.user
     assert isinstance(user, User)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    stage = session_stage(request)
+    if stage == Stage.NEEDS_CODE:
+        return _to_verify(request)
+    if stage == Stage.VERIFIED and has_authenticator(user):
         messages.info(request, "Two-factor sign-in is already set up for your account.")
         return redirect("accounts:2fa_recovery")
     device, _ = TOTPDevice.objects.get_or_create(
@@ -118,11 +158,20 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 @staff_user_required
 def twofactor_recovery(request: HttpRequest) -> HttpResponse:
-    """Show the recovery codes made at enrolment, once; a new set can be made later."""
+    """Show the codes made at enrolment, once; make a new set. Second factor first.
+
+    Recovery codes are themselves a second factor, so a session holding only the
+    password must never make, see or count them.
+    """
     user = request.user
     assert isinstance(user, User)
+    stage = session_stage(request)
+    if stage == Stage.NEEDS_CODE:
+        return _to_verify(request)
+    if stage == Stage.NO_DEVICE:
+        return redirect("accounts:2fa_setup")
     if request.method == "POST":
-        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if not has_authenticator(user):
             return redirect("accounts:2fa_setup")
         request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
         messages.success(request, "New recovery codes made; the old ones no longer work.")
@@ -134,17 +183,25 @@ def twofactor_recovery(request: HttpRequest) -> HttpResponse:
 
 @staff_user_required
 def twofactor_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the second factor: only of a session that has the password and a device."""
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return redirect("accounts:2fa_setup")
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
+    stage = session_stage(request)
+    if stage == Stage.VERIFIED:
+        return redirect(next_url)
+    if stage == Stage.NO_DEVICE:
+        return redirect("accounts:2fa_setup")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        used = device if code.isdigit() else StaticDevice.objects.filter(user=user).first()
+        used = (
+            device
+            if code.isdigit()
+            else StaticDevice.objects.filter(user=user, confirmed=True).first()
+        )
         if used is not None and used.verify_is_allowed()[0] and used.verify_token(code):
             otp_login(request, used)
             if used is not device:
@@ -256,11 +313,15 @@ def token_revoke(request: StaffRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:tokens")
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="emails/password-reset-body.txt",
-    subject_template_name="emails/password-reset-subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
+password_reset = email_rate_limited(
+    "password-reset", recipient=posted_email, what="reset a password"
+)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="emails/password-reset-body.txt",
+        subject_template_name="emails/password-reset-subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"

@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from ketacare.accounts.throttle import TokenThrottled
 from ketacare.api.auth import TokenAuth
 from ketacare.api.measures import router as measures_router
 from ketacare.api.patients import router as patients_router
@@ -98,6 +99,13 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     body = {"detail": "Missing, revoked or invalid API token.", "errors": []}
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(TokenThrottled)
+def on_throttled(request: HttpRequest, exc: TokenThrottled) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc), "errors": []}, status=429)
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from ketacare.accounts.models import TOKEN_PREFIX, ApiToken
+from ketacare.accounts.throttle import api_token_check
 
 _TOUCH_EVERY = dt.timedelta(minutes=1)
 
@@ -28,6 +29,8 @@ class TokenAuth(HttpBearer):
         )
         if found is None or not found.check_secret(secret):
             return None
+        # The one per-token rate limit for /api/v1/ and /fhir/ (both authenticate here).
+        api_token_check(request, found.pk)
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > _TOUCH_EVERY:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

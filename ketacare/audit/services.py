@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ketacare.audit.models import AccessAction, AccessEvent, AccessEventPatient
+from ketacare.lib.client_address import client_ip
 
 if TYPE_CHECKING:
     from ketacare.accounts.models import User
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 @transaction.atomic(savepoint=False)

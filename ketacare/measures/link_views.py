@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import patient_read_by_link
 from ketacare.accounts.models import User
+from ketacare.accounts.throttle import email_rate_limited
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
 
@@ -130,6 +131,13 @@ def link_save(request: HttpRequest, token: str) -> HttpResponse:
     return save_one_answer(request, checkin, {"token": token})
 
 
+def _renew_recipient(_request: HttpRequest, token: str) -> str:
+    """Count new-link requests per patient, whichever of their links is used."""
+    checkin, _ = services.checkin_for_token(token)
+    return f"patient {checkin.patient_id}" if checkin else f"link {token}"
+
+
+@email_rate_limited("check-in-new-link", recipient=_renew_recipient, what="send a new link")
 @require_POST
 def link_renew(request: HttpRequest, token: str) -> HttpResponse:
     """Send a fresh link to the contact details on file (never to an address typed here)."""

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.accounts.forms import PortalLoginForm
+from ketacare.accounts.throttle import email_rate_limited, posted_email
+from ketacare.accounts.views import PasswordLoginView
 from ketacare.measures import charts, selectors
 from ketacare.measures.link_views import answer_checkin, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
@@ -36,7 +38,7 @@ LEARN_PAGES = {
 }
 
 
-class PortalLoginView(auth_views.LoginView):
+class PortalLoginView(PasswordLoginView):
     form_class = PortalLoginForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
@@ -130,6 +132,7 @@ class EmailForm(forms.Form):
     )
 
 
+@email_rate_limited("portal-sign-in-link", recipient=posted_email, what="email a sign-in link")
 def magic_request(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

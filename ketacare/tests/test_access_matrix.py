@@ -28,6 +28,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "accounts:password_reset_done": ("GET", "public"),
     "accounts:password_reset_confirm": ("GET", "public"),
     "accounts:password_reset_complete": ("GET", "public"),
+    "accounts:signin_confirm": ("GET", "public"),
     "accounts:2fa_setup": ("GET", "staff"),
     "accounts:2fa_verify": ("GET", "staff"),
     "accounts:2fa_recovery": ("GET", "staff"),
@@ -108,7 +109,7 @@ def _url(name, patient=None, admin=None, assignment=None, response=None, checkin
         kwargs["checkin_id"] = checkin.pk
     if name == "portal:learn_page":
         kwargs["slug"] = "after-a-dose"
-    if name == "portal:magic_login":
+    if name in ("portal:magic_login", "accounts:signin_confirm"):
         kwargs["token"] = "not-a-token"
     if name.startswith("measures:link"):
         kwargs["token"] = token

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
+from ketacare.accounts.throttle import TokenThrottled
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import idempotency, paging, reading
 from ketacare.api.fhir import resources as fr
@@ -67,7 +68,12 @@ def fhir_token_required(view: View) -> View:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         usable = scheme.lower() == "bearer" and token.isascii() and "\x00" not in token
-        found = TokenAuth().authenticate(request, token) if usable else None
+        try:
+            found = TokenAuth().authenticate(request, token) if usable else None
+        except TokenThrottled as exc:
+            response = _problem(str(exc), 429, code="throttled")
+            response["Retry-After"] = str(exc.wait)
+            return response
         if found is None:
             return _problem("Missing, revoked or invalid API token.", 401, code="login")
         request.membership = found.staff_member  # type: ignore[attr-defined]
