@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test check fmt bench serve migrate vendor clean test-sqlite test-postgres test-browser
+.PHONY: demo test check fmt bench bench-load serve migrate vendor clean test-sqlite test-postgres test-browser test-deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,9 @@ demo: $(STAMP)
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  KETACARE_DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
 
-## Everything CI runs: static checks, tests on SQLite, on PostgreSQL, and in Chromium.
-test: $(STAMP) check test-sqlite test-postgres test-browser
+## Everything CI runs: static checks, tests on SQLite, on PostgreSQL, in Chromium, and the
+## production configuration served by gunicorn on PostgreSQL.
+test: $(STAMP) check test-sqlite test-postgres test-browser test-deploy
 	@echo "make test: all checks and test runs passed"
 
 check: $(STAMP)
@@ -45,6 +46,10 @@ test-postgres: $(STAMP)
 
 test-browser: $(STAMP)
 	$(VENV)/bin/pytest -m browser -q
+
+## The deploy recipe, run: roles, migrate, check --deploy, collectstatic, gunicorn, requests.
+test-deploy: $(STAMP)
+	scripts/with-postgres.sh $(PY) scripts/smoke_production.py
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,25 @@
+"""gunicorn settings for ketacare (docs/deploy.md). Each value can be overridden from the
+environment (GUNICORN_WORKERS, ...) or on the command line.
+
+Measured in docs/benchmarks.md: see there before changing workers or threads.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: a request holds one process; ketacare's requests are short database work.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# A request that takes longer than this is killed; none should take a tenth of it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, with jitter so they do not restart together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+# The proxy in front is on the same machine; trust its X-Forwarded-* headers only from there.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
