@@ -59,6 +59,11 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/pytest bench -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds
 
+## Load run of the deployed stack (gunicorn + PostgreSQL, production settings); see
+## docs/benchmarks.md. BENCH_ARGS="--configs sync4,gthread2x4-pool --duration 90"
+bench-load: $(STAMP)
+	scripts/with-postgres.sh $(PY) bench/load/run.py $(BENCH_ARGS)
+
 vendor:
 	scripts/vendor.sh
 

@@ -23,3 +23,6 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
+# gunicorn's control socket is one fixed path per user; several servers on a host would
+# fight over it, and nothing here uses it.
+control_socket_disable = True
