@@ -71,7 +71,8 @@ def run(args: list[str], env: dict[str, str], *, timeout: int = 300) -> str:
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     took = time.monotonic() - started
-    shown = " ".join(a if len(a) < 40 else "<script>" for a in args[1:])
+    words = args[1:] if args[0] == PY else [Path(args[0]).name, *args[1:]]
+    shown = " ".join(a if len(a) < 40 else "<script>" for a in words)
     print(f"  {shown}  [{took:.1f}s]")
     if result.returncode != 0:
         raise SmokeFailure(f"{shown} failed:\n{result.stdout}\n{result.stderr}")
@@ -237,8 +238,7 @@ def main() -> int:
         STATIC_ROOT=str(var / "static"),
     )
     print("production smoke test: migrate as owner, grant, check, collectstatic, seed")
-    run([PY, "manage.py", "migrate", "--no-input", "-v0"], {**env, "DATABASE_URL": owner_url})
-    run([PY, "manage.py", "grant_app_role", "ketacare_app"], {**env, "DATABASE_URL": owner_url})
+    run([str(ROOT / "scripts" / "migrate.sh")], {**env, "DATABASE_OWNER_URL": owner_url})
     run([PY, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     run([PY, "manage.py", "collectstatic", "--no-input", "-v0"], env)
     seed = json.loads(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -112,10 +113,16 @@ class Results:
     samples: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     count: int = 0
+    limit: int = MAX_REQUESTS
+    pace: float = 1.0  # think times are multiplied by this (0: back to back)
 
     @property
     def open(self) -> bool:
-        return time.monotonic() < self.deadline and self.count < MAX_REQUESTS
+        return time.monotonic() < self.deadline and self.count < min(self.limit, MAX_REQUESTS)
+
+
+class Abandon(Exception):
+    """The connection failed; this person gives up (recorded as an error of its kind)."""
 
 
 class Person:
@@ -124,7 +131,9 @@ class Person:
     def __init__(self, port: int, results: Results) -> None:
         self.client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
-            headers={"Host": HOST, "X-Forwarded-Proto": "https"},
+            # As the documented nginx talks to gunicorn: HTTP/1.0-style, one request per
+            # connection (no upstream keep-alive).
+            headers={"Host": HOST, "X-Forwarded-Proto": "https", "Connection": "close"},
             timeout=60,
         )
         self.cookies: dict[str, str] = {}
@@ -139,7 +148,14 @@ class Person:
         if method == "POST":
             headers.update(Origin=f"https://{HOST}", Referer=f"https://{HOST}{path}")
         started = time.perf_counter()
-        response = await self.client.request(method, path, headers=headers, **kw)
+        try:
+            response = await self.client.request(method, path, headers=headers, **kw)
+        except httpx.TransportError as error:
+            if kind is None:
+                raise
+            self.results.count += 1
+            self.results.errors.setdefault(kind, []).append(f"{method} {path}: {error!r}")
+            raise Abandon from error
         took = time.perf_counter() - started
         self.client.cookies.clear()
         for value in response.headers.get_list("set-cookie"):
@@ -168,7 +184,8 @@ def csrf(html: str) -> str:
 
 
 async def think(rng: random.Random, low: float, high: float, results: Results) -> bool:
-    await asyncio.sleep(min(rng.uniform(low, high), max(0.0, results.deadline - time.monotonic())))
+    pause = rng.uniform(low, high) * results.pace
+    await asyncio.sleep(min(pause, max(0.0, results.deadline - time.monotonic())))
     return results.open
 
 
@@ -248,13 +265,13 @@ async def staff(
         await person.close()
 
 
-async def bare(port: int, results: Results) -> None:
+async def bare(port: int, results: Results, interval: float = 0.5) -> None:
     """The yardstick: one request every 0.5 s to a view that does one INSERT."""
     person = Person(port, results)
     try:
         while results.open:
             await person.request("bare_insert", "GET", "/bench/insert/", 200)
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(interval)
     finally:
         await person.close()
 
@@ -272,6 +289,19 @@ async def warm_up(port: int, token: str, workers: int) -> None:
         await person.close()
 
 
+async def serial(port: int, seed: dict[str, Any], tokens: list[str]) -> Results:
+    """Each kind alone, back to back, one at a time: the service time with no queue."""
+    results = Results(deadline=time.monotonic() + 120, pace=0)
+    rng = random.Random(1)
+    for _ in range(2):
+        await patient(port, [tokens.pop()], results, rng)
+    results.limit = results.count + 60
+    await staff(port, seed["staff"][-1], seed["patients"], results, rng)
+    results.limit = results.count + 30
+    await bare(port, results, interval=0)
+    return results
+
+
 async def load(port: int, seed: dict[str, Any], tokens: list[str], args: Any) -> Results:
     await warm_up(port, tokens.pop(), workers=5)
     results = Results(deadline=time.monotonic() + args.duration)
@@ -279,9 +309,10 @@ async def load(port: int, seed: dict[str, Any], tokens: list[str], args: Any) ->
 
     async def later(delay: float, coro: Any) -> None:
         await asyncio.sleep(delay)
-        await coro
+        with contextlib.suppress(Abandon):
+            await coro
 
-    tasks = [bare(port, results)]
+    tasks = [later(0, bare(port, results))]
     tasks += [
         later(rng.uniform(0, 5), staff(port, who, seed["patients"], results, random.Random(i)))
         for i, who in enumerate(seed["staff"][: args.staff])
@@ -318,10 +349,12 @@ def summarise(results: Results, duration: float) -> dict[str, dict[str, float]]:
     return table
 
 
-def markdown(name: str, table: dict[str, dict[str, float]], duration: float) -> str:
-    total = sum(r["count"] for r in table.values()) / duration
+def markdown(name: str, table: dict[str, dict[str, float]], duration: float | None) -> str:
+    if duration:
+        total = sum(r["count"] for r in table.values()) / duration
+        name = f"{name} — {total:.1f} requests/s over {duration:.0f} s"
     lines = [
-        f"**{name}** — {total:.1f} requests/s over {duration:.0f} s",
+        f"**{name}**",
         "",
         "| request | count | errors | per s | p50 ms | p95 ms | p99 ms | p50 × bare |",
         "|---|---|---|---|---|---|---|---|",
@@ -475,14 +508,23 @@ def main() -> int:
         log = var / f"gunicorn-{config}.log"
         server, port = serve(config, env, log)
         try:
+            alone = asyncio.run(serial(port, seed, tokens))
             results = asyncio.run(load(port, seed, tokens, args))
         finally:
             server.terminate()
             server.wait(timeout=60)
         table = summarise(results, args.duration)
-        report["runs"][config] = {"table": table, "errors": results.errors}
+        alone_table = summarise(alone, 1.0)
+        report["runs"][config] = {
+            "table": table,
+            "errors": results.errors,
+            "alone": alone_table,
+            "alone_errors": alone.errors,
+        }
         print()
         print(markdown(config, table, args.duration))
+        print()
+        print(markdown(f"{config}, one request at a time (service time)", alone_table, None))
         for kind, errors in results.errors.items():
             print(f"  errors in {kind}: {errors[:5]}")
         if "Traceback" in log.read_text():
