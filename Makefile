@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test check fmt bench serve migrate vendor clean test-sqlite test-postgres test-browser
+.PHONY: demo test check fmt bench bench-load serve migrate vendor clean test-sqlite test-postgres test-browser test-deploy
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,9 @@ demo: $(STAMP)
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  KETACARE_DEMO=true $(PY) manage.py runserver 127.0.0.1:8000
 
-## Everything CI runs: static checks, tests on SQLite, on PostgreSQL, and in Chromium.
-test: $(STAMP) check test-sqlite test-postgres test-browser
+## Everything CI runs: static checks, tests on SQLite, on PostgreSQL, in Chromium, and the
+## production configuration served by gunicorn on PostgreSQL.
+test: $(STAMP) check test-sqlite test-postgres test-browser test-deploy
 	@echo "make test: all checks and test runs passed"
 
 check: $(STAMP)
@@ -46,6 +47,10 @@ test-postgres: $(STAMP)
 test-browser: $(STAMP)
 	$(VENV)/bin/pytest -m browser -q
 
+## The deploy recipe, run: roles, migrate, check --deploy, collectstatic, gunicorn, requests.
+test-deploy: $(STAMP)
+	scripts/with-postgres.sh $(PY) scripts/smoke_production.py
+
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -53,6 +58,11 @@ fmt: $(STAMP)
 ## Benchmarks (run on purpose; results go to docs/benchmarks.md by hand with date and machine)
 bench: $(STAMP)
 	$(VENV)/bin/pytest bench -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds
+
+## Load run of the deployed stack (gunicorn + PostgreSQL, production settings); see
+## docs/benchmarks.md. BENCH_ARGS="--configs sync4,gthread2x4-pool --duration 90"
+bench-load: $(STAMP)
+	scripts/with-postgres.sh $(PY) bench/load/run.py $(BENCH_ARGS)
 
 vendor:
 	scripts/vendor.sh

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ketacare.measures",
     "ketacare.alerts",
     "ketacare.api",
+    "ketacare.ops",
 ]
 
 MIDDLEWARE = [
@@ -111,9 +112,21 @@ TEMPLATES = [
 ]
 
 # Database: SQLite (WAL) with no set-up; PostgreSQL through DATABASE_URL.
+# In production DATABASE_URL names the application's role, which owns nothing; migrations
+# run with the owner role's URL in its place (docs/deploy.md, "PostgreSQL roles").
 _database_url = envstr("DATABASE_URL", "")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # DATABASE_POOL=true: a psycopg connection pool in each app process, sized per process
+    # (a sync gunicorn worker holds at most one connection at a time; a threaded one, one
+    # per thread). Off: one persistent connection per process and thread.
+    _pool = envbool("DATABASE_POOL", False)
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0 if _pool else 60)}
+    if _pool:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DATABASE_POOL_MIN", 1),
+            "max_size": envint("DATABASE_POOL_MAX", 4),
+            "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
+        }
 else:
     DATABASES = {
         "default": {
