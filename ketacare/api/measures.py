@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from ketacare.accounts.permissions import Action
 from ketacare.api.patients import ERRORS, _acting, _patient, _require_object
 from ketacare.core import instruments
 from ketacare.measures import services
@@ -123,7 +124,7 @@ def _out(r: Response) -> ResponseOut:
 
 @router.get("/patients/{patient_id}/responses", response={200: list[ResponseOut], **ERRORS})
 def list_responses(request: HttpRequest, patient_id: int, filters: Query[ResponseFilters]) -> Any:
-    patient = _patient(request, patient_id, read=True)
+    patient = _patient(request, patient_id, Action.CHART_READ, read=True)
     qs = Response.objects.filter(patient=patient)
     if filters.instrument:
         qs = qs.filter(instrument=filters.instrument)
@@ -133,7 +134,7 @@ def list_responses(request: HttpRequest, patient_id: int, filters: Query[Respons
 @router.post("/patients/{patient_id}/responses", response={201: ResponseCreated, **ERRORS})
 def submit_response(request: HttpRequest, patient_id: int, payload: ResponseIn) -> Any:
     _require_object(request)
-    patient = _patient(request, patient_id)
+    patient = _patient(request, patient_id, Action.QUESTIONNAIRE_ENTER)
     try:
         instruments.get(payload.instrument)
     except instruments.InstrumentError as exc:
@@ -150,7 +151,7 @@ def submit_response(request: HttpRequest, patient_id: int, payload: ResponseIn) 
         context=payload.context,
         source=Source.IMPORT,
         collected_at=collected_at,
-        by=_acting(request).user,
+        by=_acting(request, Action.QUESTIONNAIRE_ENTER).user,
     )
     return Status(
         201, ResponseCreated(**_out(response).model_dump(), alerts=[a.title for a in alerts])

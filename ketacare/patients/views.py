@@ -8,15 +8,17 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.access import (
     StaffRequest,
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
+    permission_required,
     staff_required,
 )
+from ketacare.accounts.permissions import Action, require_move_to
 from ketacare.audit.models import AccessAction
 from ketacare.lib.forms import add_errors
 from ketacare.patients import selectors, services
@@ -26,7 +28,8 @@ from ketacare.patients.models import CareTeamMember
 PAGE_SIZE = 25
 
 
-@staff_required
+@require_GET
+@permission_required(Action.CHART_READ)
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     form = PatientFilterForm(request.GET or None, clinic=clinic)
@@ -51,7 +54,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@staff_required
+@permission_required(Action.PATIENT_REGISTER)
 def patient_create(request: StaffRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, creating=True)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +70,8 @@ def patient_create(request: StaffRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
 
-@staff_required
+@require_GET
+@permission_required(Action.CHART_READ)
 def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
     context = {
@@ -75,14 +79,14 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
         "care_team": selectors.care_team_current(patient),
         "open_alerts": selectors.open_alerts(patient),
         "timeline": selectors.patient_timeline(patient),
-        "phase_form": PhaseChangeForm(current=patient.phase),
+        "phase_form": PhaseChangeForm(current=patient.phase, member=request.membership),
         "team_form": CareTeamAddForm(clinic=patient.clinic),
         "today": timezone.localdate(),
     }
     return render(request, "patients/detail.html", context)
 
 
-@staff_required
+@permission_required(Action.PATIENT_EDIT)
 def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
     form = PatientForm(request.POST or None, instance=patient)
@@ -106,7 +110,8 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
 @staff_required
 def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
-    form = PhaseChangeForm(request.POST, current=patient.phase)
+    require_move_to(request.membership, request.POST.get("to_phase", ""))
+    form = PhaseChangeForm(request.POST, current=patient.phase, member=request.membership)
     if form.is_valid():
         try:
             services.patient_phase_change(patient=patient, by=request.user, **form.cleaned_data)
@@ -123,7 +128,7 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     form = CareTeamAddForm(request.POST, clinic=patient.clinic)
@@ -141,7 +146,7 @@ def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     assignment = get_object_or_404(CareTeamMember, pk=assignment_id, patient=patient)
@@ -150,14 +155,16 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
     return redirect("patients:detail", patient_id=patient.pk)
 
 
-@staff_required
+@require_GET
+@permission_required(Action.AUDIT_VIEW)
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_AUDIT)
     page = Paginator(selectors.patient_audit_trail(patient), 50).get_page(request.GET.get("page"))
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
 
 
-@staff_required
+@require_GET
+@permission_required(Action.EXPORT)
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.EXPORT)
     body = json.dumps(selectors.patient_export(patient), indent=2)
@@ -167,7 +174,7 @@ def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.PORTAL_INVITE)
 def patient_portal_invite(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     try:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
+from ketacare.accounts.permissions import Action, require
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import resources as fr
 from ketacare.core import instruments
@@ -52,6 +53,8 @@ def fhir_token_required(view: View) -> View:
             return view(request, *args, **kwargs)
         except Http404:
             return _problem("Not found.", 404, code="not-found")
+        except PermissionDenied as exc:
+            return _problem(str(exc), 403, code="forbidden")
 
     return wrapper
 
@@ -60,8 +63,12 @@ def _member(request: HttpRequest) -> StaffMember:
     return request.membership  # type: ignore[attr-defined]
 
 
-def _patient_param(request: HttpRequest, value: str, *, read: bool = False) -> Patient:
-    """The patient named by `Patient/<id>` or `<id>`; `read=True` logs the read."""
+def _patient_param(
+    request: HttpRequest, value: str, action: Action, *, read: bool = False
+) -> Patient:
+    """The patient named by `Patient/<id>` or `<id>`, if the token's roles allow `action`;
+    `read=True` logs the read."""
+    require(_member(request), action)
     raw = value.removeprefix("Patient/")
     if not raw.isdigit():
         raise Http404
@@ -130,7 +137,7 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref, read=True)
+    patient = _patient_param(request, patient_ref, Action.CHART_READ, read=True)
     rows = Response.objects.filter(patient=patient)
     return _json(fr.bundle(fr.questionnaire_response(r) for r in rows))
 
@@ -144,7 +151,7 @@ def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
         imported = fr.read_questionnaire_response(data)
     except fr.ImportError_ as exc:
         return _problem(exc.message, 422, expression=exc.expression)
-    patient = _patient_param(request, imported.subject)
+    patient = _patient_param(request, imported.subject, Action.QUESTIONNAIRE_ENTER)
     authored = parse_datetime(imported.authored)
     if authored is None or authored.tzinfo is None:
         return _problem(
@@ -187,7 +194,7 @@ def observation_search(request: HttpRequest) -> HttpResponse:
     patient_ref = request.GET.get("patient") or request.GET.get("subject")
     if not patient_ref:
         return _problem("Search needs ?patient=<id>.", 400, expression="patient")
-    patient = _patient_param(request, patient_ref, read=True)
+    patient = _patient_param(request, patient_ref, Action.CHART_READ, read=True)
     codes = {c.split("|")[-1] for c in request.GET.get("code", "").split(",") if c}
     found = []
     for response in Response.objects.filter(patient=patient):
