@@ -143,6 +143,7 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
 
 
 def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
+    require(_member(request), Action.QUESTIONNAIRE_ENTER)
     try:
         data = json.loads(request.body or b"")
     except ValueError:
