@@ -66,7 +66,7 @@ def test_junk_to_every_page_never_gets_a_server_error(name, visitors, objs):
     # An open check-in, so its secure link and portal pages take the junk, not a "closed" page.
     objs["checkin"].status = "sent"
     objs["checkin"].save(update_fields=["status"])
-    url = _url(name, **objs)
+    url = _url(name, objs)
     for who, c in visitors.items():
         for method in ("get", "post"):
             response = getattr(c, method)(url, JUNK)
