@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -162,7 +162,7 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
 # --- Clinic admin: staff and settings ------------------------------------------
 
 
-@require_GET
+@require_safe
 @permission_required(Action.STAFF_MANAGE)
 def staff_list(request: StaffRequest) -> HttpResponse:
     members = (

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ketacare.accounts.access import (
     StaffRequest,
@@ -66,7 +66,7 @@ def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
             form.add_error(field, message)
 
 
-@require_GET
+@require_safe
 @permission_required(Action.CHART_READ)
 def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
@@ -230,7 +230,7 @@ def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
     return redirect("measures:scores", patient_id=patient.pk)
 
 
-@require_GET
+@require_safe
 @permission_required(Action.CHART_READ)
 def checkin_worklist(request: StaffRequest) -> HttpResponse:
     """Missed (newest first) and waiting (soonest due first) check-ins at the clinic."""

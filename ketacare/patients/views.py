@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ketacare.accounts.access import (
     StaffRequest,
@@ -28,7 +28,7 @@ from ketacare.patients.models import CareTeamMember
 PAGE_SIZE = 25
 
 
-@require_GET
+@require_safe
 @permission_required(Action.CHART_READ)
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
@@ -70,7 +70,7 @@ def patient_create(request: StaffRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
 
-@require_GET
+@require_safe
 @permission_required(Action.CHART_READ)
 def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
@@ -155,7 +155,7 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
     return redirect("patients:detail", patient_id=patient.pk)
 
 
-@require_GET
+@require_safe
 @permission_required(Action.AUDIT_VIEW)
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_AUDIT)
@@ -163,7 +163,7 @@ def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     return render(request, "patients/audit.html", {"patient": patient, "page": page})
 
 
-@require_GET
+@require_safe
 @permission_required(Action.EXPORT)
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.EXPORT)
