@@ -6,7 +6,8 @@ cover every branch.
 
 - Staff see patients of the clinics where they hold an active membership.
 - A patient (portal user) sees only their own record, and no staff page.
-- Clinic admins manage staff, roles and settings of their own clinic.
+- Within their clinic, what a person may *do* follows their roles: the table in
+  `permissions.py`, applied here by `permission_required`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from ketacare.accounts.models import Role, StaffMember, User
+from ketacare.accounts.models import StaffMember, User
+from ketacare.accounts.permissions import Action, require
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.patients.models import Patient, PatientQuerySet
@@ -112,14 +114,24 @@ def staff_user_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-def clinic_admin_required(view: F) -> F:
-    @wraps(view)
-    def check_admin(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.membership.has_role(Role.CLINIC_ADMIN):
-            raise PermissionDenied("Only a clinic admin can do this.")
-        return view(request, *args, **kwargs)
+def permission_required(action: Action) -> Callable[[F], F]:
+    """Let through staff whose role may do `action` (accounts/permissions.py); refuse the
+    rest with the rule's reason. Implies staff_required."""
 
-    return staff_required(cast(F, check_admin))
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def check(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            require(request.membership, action)
+            return view(request, *args, **kwargs)
+
+        return staff_required(cast(F, check))
+
+    return decorate
+
+
+def clinic_admin_required(view: F) -> F:
+    """Pages that manage the clinic itself (staff and roles)."""
+    return permission_required(Action.STAFF_MANAGE)(view)
 
 
 def patient_required(view: F) -> F:
@@ -226,8 +238,7 @@ def patient_for_portal_user(user: User) -> Patient:
 
 def staff_member_for_admin(membership: StaffMember, staff_member_id: int) -> StaffMember:
     """Return a staff member of the admin's own clinic, or 404."""
-    if not membership.has_role(Role.CLINIC_ADMIN):
-        raise PermissionDenied("Only a clinic admin can do this.")
+    require(membership, Action.STAFF_MANAGE)
     found = (
         StaffMember.objects.select_related("user")
         .filter(pk=staff_member_id, clinic_id=membership.clinic_id)

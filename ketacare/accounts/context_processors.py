@@ -6,11 +6,13 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from ketacare.accounts.access import active_memberships, current_membership
+from ketacare.accounts.permissions import Permissions
 
 
 def ketacare(request: HttpRequest) -> dict[str, Any]:
     """Navigation and clinic context for every page."""
-    context: dict[str, Any] = {"DEMO": settings.DEMO}
+    # `can.<action>`: menus and buttons ask the same table as the views (permissions.py).
+    context: dict[str, Any] = {"DEMO": settings.DEMO, "can": Permissions(None)}
     user = getattr(request, "user", None)
     if settings.DEMO and (user is None or not user.is_authenticated):
         from ketacare.lib.demo import DEMO_PASSWORD, demo_logins
@@ -25,5 +27,5 @@ def ketacare(request: HttpRequest) -> dict[str, Any]:
     context["membership"] = membership
     context["current_clinic"] = membership.clinic
     context["all_memberships"] = active_memberships(user)
-    context["is_clinic_admin"] = membership.is_clinic_admin
+    context["can"] = Permissions(membership)
     return context

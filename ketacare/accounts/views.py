@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,7 +22,7 @@ from ketacare.accounts import services, stepup
 from ketacare.accounts.access import (
     StaffRequest,
     choose_clinic,
-    clinic_admin_required,
+    permission_required,
     staff_member_for_admin,
     staff_required,
     staff_user_required,
@@ -37,6 +37,7 @@ from ketacare.accounts.forms import (
     TotpCodeForm,
 )
 from ketacare.accounts.models import ApiToken, StaffMember, User
+from ketacare.accounts.permissions import Action
 from ketacare.accounts.throttle import (
     email_rate_limited,
     email_wait,
@@ -218,7 +219,8 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
 # --- Clinic admin: staff and settings ------------------------------------------
 
 
-@clinic_admin_required
+@require_safe
+@permission_required(Action.STAFF_MANAGE)
 def staff_list(request: StaffRequest) -> HttpResponse:
     members = (
         StaffMember.objects.filter(clinic=request.membership.clinic)
@@ -228,7 +230,7 @@ def staff_list(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/staff_list.html", {"members": members})
 
 
-@clinic_admin_required
+@permission_required(Action.STAFF_MANAGE)
 def staff_invite(request: StaffRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -246,7 +248,7 @@ def staff_invite(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
 
 
-@clinic_admin_required
+@permission_required(Action.STAFF_MANAGE)
 def staff_edit(request: StaffRequest, member_id: int) -> HttpResponse:
     member = staff_member_for_admin(request.membership, member_id)
     initial = {"title": member.title, "roles": member.roles, "is_active": member.is_active}
@@ -263,7 +265,7 @@ def staff_edit(request: StaffRequest, member_id: int) -> HttpResponse:
     return render(request, "accounts/staff_form.html", context)
 
 
-@clinic_admin_required
+@permission_required(Action.CLINIC_SETTINGS)
 def clinic_settings(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     initial = {
@@ -288,7 +290,7 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
 # --- API tokens -------------------------------------------------------------------
 
 
-@staff_required
+@permission_required(Action.API_TOKENS)
 def token_list(request: StaffRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     plaintext = None
@@ -305,7 +307,7 @@ def token_list(request: StaffRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.API_TOKENS)
 def token_revoke(request: StaffRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, staff_member__user=request.user)
     services.api_token_revoke(token=token)

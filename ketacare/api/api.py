@@ -92,7 +92,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Forbidden.", "errors": []}, status=403)
+    # The reason comes from the permission table: say who may, and why.
+    reason = str(exc) or "Your role does not allow this."
+    return api.create_response(request, {"detail": reason, "errors": []}, status=403)
 
 
 @api.exception_handler(AuthenticationError)

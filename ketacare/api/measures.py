@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from ketacare.accounts.permissions import Action
 from ketacare.api.patients import ERRORS, _acting, _patient
 from ketacare.api.schemas import RecordId
 from ketacare.audit.models import AccessAction
@@ -180,7 +181,7 @@ def _out(r: Response) -> ResponseOut:
 def list_responses(
     request: HttpRequest, patient_id: RecordId, filters: Query[ResponseFilters]
 ) -> Any:
-    patient = _patient(request, patient_id, read=True)
+    patient = _patient(request, patient_id, Action.CHART_READ, read=True)
     qs = Response.objects.filter(patient=patient)
     if filters.instrument:
         qs = qs.filter(instrument=filters.instrument)
@@ -190,7 +191,7 @@ def list_responses(
 
 @router.post("/patients/{patient_id}/responses", response={201: ResponseCreated, **ERRORS})
 def submit_response(request: HttpRequest, patient_id: RecordId, payload: ResponseIn) -> Any:
-    patient = _patient(request, patient_id)
+    patient = _patient(request, patient_id, Action.QUESTIONNAIRE_ENTER)
     try:
         instruments.get(payload.instrument)
     except instruments.InstrumentError as exc:
@@ -207,10 +208,10 @@ def submit_response(request: HttpRequest, patient_id: RecordId, payload: Respons
         context=payload.context,
         source=Source.IMPORT,
         collected_at=collected_at,
-        by=_acting(request).user,
+        by=_acting(request, Action.QUESTIONNAIRE_ENTER).user,
     )
     access_record(
-        actor=_acting(request).user,
+        actor=_acting(request, Action.QUESTIONNAIRE_ENTER).user,
         patients=[patient],
         action=AccessAction.API_WRITE,
         request=request,

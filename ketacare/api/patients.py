@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ketacare.accounts.access import patient_for_member, patients_for_staff
 from ketacare.accounts.models import ApiToken, StaffMember
+from ketacare.accounts.permissions import Action, require, require_move_to
 from ketacare.api.schemas import (
     CareTeamOut,
     ErrorOut,
@@ -22,6 +23,7 @@ from ketacare.api.schemas import (
 )
 from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
+from ketacare.core.phases import Phase
 from ketacare.patients import selectors, services
 from ketacare.patients.models import Patient
 
@@ -38,16 +40,21 @@ class PatientFilters(Schema):
     offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
-def _acting(request: HttpRequest) -> StaffMember:
-    """Return the membership the request's token acts for (set by TokenAuth)."""
+def _acting(request: HttpRequest, action: Action) -> StaffMember:
+    """Return the membership the request's token acts for (set by TokenAuth), refusing
+    (403 with the reason) an action its roles do not allow: a token acts as its owner."""
     token = request.auth  # type: ignore[attr-defined]
     assert isinstance(token, ApiToken)
+    require(token.staff_member, action)
     return token.staff_member
 
 
-def _patient(request: HttpRequest, patient_id: int, *, read: bool = False) -> Patient:
+def _patient(
+    request: HttpRequest, patient_id: int, action: Action, *, read: bool = False
+) -> Patient:
     """The token's patient; `read=True` when the answer shows their data (logged)."""
-    return patient_for_member(_acting(request), patient_id, request=request if read else None)
+    member = _acting(request, action)
+    return patient_for_member(member, patient_id, request=request if read else None)
 
 
 def _detail(patient: Patient) -> PatientDetailOut:
@@ -62,7 +69,7 @@ def _detail(patient: Patient) -> PatientDetailOut:
 
 @router.get("", response={200: PatientPage, **ERRORS})
 def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
-    member = _acting(request)
+    member = _acting(request, Action.CHART_READ)
     qs = selectors.patient_list(
         patients_for_staff(member.user, clinic_id=member.clinic_id),
         q=filters.q,
@@ -81,14 +88,16 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
 
 @router.get("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
 def get_patient(request: HttpRequest, patient_id: RecordId) -> Any:
-    return _detail(_patient(request, patient_id, read=True))
+    return _detail(_patient(request, patient_id, Action.CHART_READ, read=True))
 
 
 @router.post("", response={201: PatientDetailOut, **ERRORS})
 def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
-    member = _acting(request)
+    member = _acting(request, Action.PATIENT_REGISTER)
     data = payload.model_dump()
     phase = data.pop("phase")
+    if phase != Phase.REFERRED:
+        require_move_to(member, phase)  # registering into induction is the eligibility decision
     patient = services.patient_create(clinic=member.clinic, by=member.user, phase=phase, **data)
     access_record(
         actor=member.user, patients=[patient], action=AccessAction.API_WRITE, request=request
@@ -98,15 +107,11 @@ def create_patient(request: HttpRequest, payload: PatientCreate) -> Any:
 
 @router.patch("/{patient_id}", response={200: PatientDetailOut, **ERRORS})
 def update_patient(request: HttpRequest, patient_id: RecordId, payload: PatientUpdate) -> Any:
-    patient = _patient(request, patient_id)
+    patient = _patient(request, patient_id, Action.PATIENT_EDIT)
     data = payload.model_dump(exclude_unset=True)
     reason = data.pop("reason", "") or "updated through the API"
     data = {k: v for k, v in data.items() if v is not None}
-    services.patient_update(patient=patient, by=_acting(request).user, reason=reason, **data)
-    access_record(
-        actor=_acting(request).user,
-        patients=[patient],
-        action=AccessAction.API_WRITE,
-        request=request,
-    )
+    by = _acting(request, Action.PATIENT_EDIT).user
+    services.patient_update(patient=patient, by=by, reason=reason, **data)
+    access_record(actor=by, patients=[patient], action=AccessAction.API_WRITE, request=request)
     return _detail(patient)

@@ -11,17 +11,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ketacare.accounts.access import (
     StaffRequest,
-    clinic_admin_required,
     patient_for_staff,
     patient_read_by_staff,
     patients_for_staff,
     patients_read_by_staff,
-    staff_required,
+    permission_required,
 )
+from ketacare.accounts.permissions import Action
 from ketacare.audit.models import AccessAction
 from ketacare.core import instruments
 from ketacare.core.instruments.base import InstrumentError
@@ -67,7 +67,8 @@ def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
             form.add_error(field, message)
 
 
-@staff_required
+@require_safe
+@permission_required(Action.CHART_READ)
 def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
     rows = selectors.trajectory(patient)
@@ -96,7 +97,7 @@ def _plan_form(patient: Patient, data: Any = None) -> MeasurementPlanForm:
     return MeasurementPlanForm(data, initial=initial)
 
 
-@staff_required
+@permission_required(Action.PLAN_EDIT)
 def measurement_plan(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
     form = _plan_form(patient, request.POST or None)
@@ -118,7 +119,7 @@ def measurement_plan(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.DOSE_FOLLOW_UP)
 def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     form = DoseTimeForm(request.POST)
@@ -137,7 +138,7 @@ def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
     return redirect("measures:scores", patient_id=patient.pk)
 
 
-@staff_required
+@permission_required(Action.QUESTIONNAIRE_ENTER)
 def response_new(request: StaffRequest, patient_id: int, instrument: str) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
     try:
@@ -174,7 +175,7 @@ def response_new(request: StaffRequest, patient_id: int, instrument: str) -> Htt
     return render(request, "measures/response_form.html", context)
 
 
-@staff_required
+@permission_required(Action.QUESTIONNAIRE_AMEND)
 def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
     response = Response.objects.filter(pk=response_id, patient=patient).first()
@@ -221,7 +222,7 @@ def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> 
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CHECKIN_SEND)
 def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     now = timezone.now()
@@ -233,7 +234,8 @@ def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
     return redirect("measures:scores", patient_id=patient.pk)
 
 
-@staff_required
+@require_safe
+@permission_required(Action.CHART_READ)
 def checkin_worklist(request: StaffRequest) -> HttpResponse:
     """Missed (newest first) and waiting (soonest due first) check-ins at the clinic."""
     clinic_patients = patients_for_staff(request.user, clinic_id=request.membership.clinic_id)
@@ -250,7 +252,7 @@ def checkin_worklist(request: StaffRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CHECKIN_SEND)
 def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
     checkin = (
         CheckIn.objects.filter(
@@ -279,7 +281,7 @@ def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
     return redirect(next_url or "measures:worklist")
 
 
-@clinic_admin_required
+@permission_required(Action.CLINIC_SETTINGS)
 def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     current = clinic.clinical_settings

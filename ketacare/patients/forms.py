@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from ketacare.accounts.models import Clinic, StaffMember
+from ketacare.accounts.permissions import can_move_to
 from ketacare.core.phases import allowed_next
 from ketacare.lib.forms import IsoDateInput
 from ketacare.lib.phones import phone_to_e164
@@ -61,11 +62,13 @@ class PhaseChangeForm(forms.Form):
     to_phase = forms.ChoiceField(label="Move to")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
-    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: str, member: StaffMember, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["to_phase"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(p.value, p.label) for p in allowed_next(current)]
+        # Only the moves this person may make, and none chosen for them.
+        moves = [(p.value, p.label) for p in allowed_next(current) if can_move_to(member, p)]
+        field.choices = [("", "Choose a phase…"), *moves] if moves else []
 
 
 class CareTeamAddForm(forms.Form):

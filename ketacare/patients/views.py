@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ketacare.accounts.access import (
     StaffRequest,
@@ -16,9 +16,11 @@ from ketacare.accounts.access import (
     patient_read_by_staff,
     patients_for_staff,
     patients_read_by_staff,
+    permission_required,
     staff_required,
 )
 from ketacare.accounts.models import Role
+from ketacare.accounts.permissions import Action, require_move_to
 from ketacare.audit.models import AccessAction
 from ketacare.lib.forms import add_errors
 from ketacare.patients import selectors, services, triage
@@ -32,7 +34,8 @@ from ketacare.patients.trail import patient_audit_trail
 PAGE_SIZE = 25
 
 
-@staff_required
+@require_safe
+@permission_required(Action.CHART_READ)
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     # Coordinators triage: who needs attention comes first unless they choose otherwise.
@@ -73,7 +76,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@staff_required
+@permission_required(Action.PATIENT_REGISTER)
 def patient_create(request: StaffRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, clinic=request.membership.clinic, creating=True)
     if request.method == "POST" and form.is_valid():
@@ -89,7 +92,8 @@ def patient_create(request: StaffRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
 
-@staff_required
+@require_safe
+@permission_required(Action.CHART_READ)
 def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_CHART)
     context = {
@@ -97,14 +101,14 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
         "care_team": selectors.care_team_current(patient),
         "open_alerts": selectors.open_alerts(patient),
         "timeline": selectors.patient_timeline(patient),
-        "phase_form": PhaseChangeForm(current=patient.phase),
+        "phase_form": PhaseChangeForm(current=patient.phase, member=request.membership),
         "team_form": CareTeamAddForm(clinic=patient.clinic),
         "today": timezone.localdate(),
     }
     return render(request, "patients/detail.html", context)
 
 
-@staff_required
+@permission_required(Action.PATIENT_EDIT)
 def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id)
     form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
@@ -128,7 +132,8 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
 @staff_required
 def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
-    form = PhaseChangeForm(request.POST, current=patient.phase)
+    require_move_to(request.membership, request.POST.get("to_phase", ""))
+    form = PhaseChangeForm(request.POST, current=patient.phase, member=request.membership)
     if form.is_valid():
         try:
             services.patient_phase_change(patient=patient, by=request.user, **form.cleaned_data)
@@ -145,7 +150,7 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     form = CareTeamAddForm(request.POST, clinic=patient.clinic)
@@ -163,7 +168,7 @@ def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     assignment = get_object_or_404(CareTeamMember, pk=assignment_id, patient=patient)
@@ -172,7 +177,8 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
     return redirect("patients:detail", patient_id=patient.pk)
 
 
-@staff_required
+@require_safe
+@permission_required(Action.AUDIT_VIEW)
 def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.VIEW_AUDIT)
     form = TrailFilterForm(request.GET or None)
@@ -193,7 +199,8 @@ def patient_audit(request: StaffRequest, patient_id: int) -> HttpResponse:
     return render(request, "patients/audit.html", context)
 
 
-@staff_required
+@require_safe
+@permission_required(Action.EXPORT)
 def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
     """The whole record as JSON, or with ?format=fhir as a FHIR R4 Bundle; logged."""
     patient = patient_read_by_staff(request, patient_id, action=AccessAction.EXPORT)
@@ -207,7 +214,7 @@ def patient_export(request: StaffRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@permission_required(Action.PORTAL_INVITE)
 def patient_portal_invite(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.user, patient_id)
     try:

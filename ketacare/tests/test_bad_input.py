@@ -102,7 +102,7 @@ def _open_checkin(objs):
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_junk_to_every_page_never_gets_a_server_error(name, visitors, objs, clinic):
     _open_checkin(objs)
-    url = _url(name, **objs)
+    url = _url(name, objs)
     for kind, (data, time_zone) in HOSTILE.items():
         clinic.time_zone = time_zone or "America/Chicago"
         clinic.save(update_fields=["time_zone"])
@@ -117,7 +117,7 @@ def test_junk_to_every_page_never_gets_a_server_error(name, visitors, objs, clin
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_deep_json_and_raw_nul_bodies_to_every_page_are_refused_cleanly(name, visitors, objs):
     _open_checkin(objs)
-    url = _url(name, **objs)
+    url = _url(name, objs)
     bodies = {
         "application/json": "[" * 50_000 + "]" * 50_000,
         "application/x-www-form-urlencoded": "q=a\x00b&reason=\x00",
@@ -136,7 +136,7 @@ SENTINEL = 987_654_321  # stands in for an id in a reversed URL, then is replace
 
 def _with_ids(name, objs, replacement):
     """The route's URL with every integer in its path replaced by `replacement`."""
-    match = resolve(_url(name, **objs))
+    match = resolve(_url(name, objs))
     kwargs = {k: SENTINEL if isinstance(v, int) else v for k, v in match.kwargs.items()}
     if kwargs == match.kwargs:
         return None

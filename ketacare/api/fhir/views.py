@@ -7,13 +7,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
+from ketacare.accounts.permissions import Action, require
 from ketacare.accounts.throttle import TokenThrottled
 from ketacare.api.auth import TokenAuth
 from ketacare.api.fhir import idempotency, paging, reading
@@ -81,6 +82,8 @@ def fhir_token_required(view: View) -> View:
             return view(request, *args, **kwargs)
         except Http404:
             return _problem("Not found.", 404, code="not-found")
+        except PermissionDenied as exc:
+            return _problem(str(exc), 403, code="forbidden")
 
     return wrapper
 
@@ -89,8 +92,10 @@ def _member(request: HttpRequest) -> StaffMember:
     return request.membership  # type: ignore[attr-defined]
 
 
-def _patient_param(request: HttpRequest, value: str) -> Patient:
-    """The patient named by `Patient/<id>` or `<id>`, for a search; the read is logged."""
+def _patient_param(request: HttpRequest, value: str, action: Action) -> Patient:
+    """The patient named by `Patient/<id>` or `<id>`, if the token's roles allow `action`;
+    the read is logged."""
+    require(_member(request), action)
     found = PATIENT_ID.fullmatch(value.removeprefix("Patient/"))
     if found is None:
         raise Http404
@@ -167,7 +172,7 @@ def questionnaire_response(request: HttpRequest) -> HttpResponse:
         count, offset = paging.page_params(request.GET)
     except paging.PagingError as exc:
         return _problem(exc.message, 400, expression=exc.param)
-    patient = _patient_param(request, patient_ref)
+    patient = _patient_param(request, patient_ref, Action.CHART_READ)
     rows = Response.objects.filter(patient=patient)
     total = rows.count()
     page = rows[offset : offset + count] if count else []
@@ -191,7 +196,7 @@ def observation_search(request: HttpRequest) -> HttpResponse:
         count, offset = paging.page_params(request.GET)
     except paging.PagingError as exc:
         return _problem(exc.message, 400, expression=exc.param)
-    patient = _patient_param(request, patient_ref)
+    patient = _patient_param(request, patient_ref, Action.CHART_READ)
     codes = {c.split("|")[-1] for c in request.GET.get("code", "").split(",") if c}
     found = [
         obs
@@ -220,6 +225,7 @@ def _read_body(request: HttpRequest) -> Any:
 
 
 def _create_questionnaire_response(request: HttpRequest) -> HttpResponse:
+    require(_member(request), Action.QUESTIONNAIRE_ENTER)
     try:
         imported = reading.read_questionnaire_response(_read_body(request))
         if imported.patient_id is None:
