@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ketacare.conftest import client_for
 from ketacare.patients.models import CareTeamMember
@@ -20,6 +21,7 @@ from ketacare.patients.models import CareTeamMember
 #   "public"   anyone (sign-in, password reset)
 #   "api"      token-authenticated; covered in api/tests
 #   "link"     a secure check-in link: the unguessable token is the key (measures/tests)
+#   "provider" called by the SMS provider; only its signature lets a request in
 ROUTES: dict[str, tuple[str, str]] = {
     "home": ("GET", "public"),
     "accounts:login": ("GET", "public"),
@@ -71,6 +73,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "measures:dose_checkins": ("POST", "patient"),
     "measures:worklist": ("GET", "staff"),
     "measures:resend": ("POST", "staff"),
+    "outbox:sms_status": ("POST", "provider"),
 }
 PATIENT_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "patient"]
 ADMIN_ROUTES = [name for name, (_, kind) in ROUTES.items() if kind == "admin"]
@@ -203,6 +206,30 @@ def test_one_patient_never_sees_another_patients_record(other_patient_user, pati
     assert response.status_code == 200
     assert b"Quinn" in response.content
     assert patient.family_name.encode() not in response.content
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "staff", "patient"])
+def test_only_the_sms_provider_may_post_delivery_receipts(
+    persona, client, alice_client, patient_client, settings
+):
+    from ketacare.outbox.models import Message
+
+    settings.SMS_AUTH_TOKEN = "provider-secret"
+    Message.objects.create(
+        channel="sms",
+        to="+15550100",
+        body="b",
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+        provider_id="SM1",
+    )
+    who = {"anonymous": client, "staff": alice_client, "patient": patient_client}[persona]
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    url = reverse("outbox:sms_status")
+    assert who.post(url, form).status_code == 403
+    forged = who.post(url, form, HTTP_X_TWILIO_SIGNATURE="bm90IGl0")
+    assert forged.status_code == 403
+    assert Message.objects.get(provider_id="SM1").delivery_status == ""
 
 
 def _all_url_names(resolver=None, prefix=""):
