@@ -74,11 +74,18 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def pause_for_tests(step: str) -> None:
-    """Tests only: stop here for a while so a test can kill the process mid-step."""
+    """Tests only (KETACARE_TESTING): stop here so a test can kill the process mid-step.
+
+    KETACARE_TEST_PAUSE="<step>:<seconds>"; KETACARE_TEST_PAUSE_MARK names a file written
+    on arrival."""
     if not settings.TESTING:
         return
     where, _, seconds = os.environ.get("KETACARE_TEST_PAUSE", "").partition(":")
     if where == step:
+        mark = os.environ.get("KETACARE_TEST_PAUSE_MARK", "")
+        if mark:
+            with open(mark, "w") as f:  # tell the test we are there
+                f.write(str(os.getpid()))
         time.sleep(float(seconds or 60))
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketacare.measures.checks import sms_problem
 from ketacare.measures.worker import run_once
+from ketacare.outbox.services import pause_for_tests
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         self.stdout.write(f"ketacare worker {worker} started")
         while True:
             done = run_once(now=timezone.now(), worker=worker)
+            pause_for_tests("after_round")
             if any(done.values()):
                 self.stdout.write(", ".join(f"{k} {v}" for k, v in done.items()))
                 self.stdout.flush()
