@@ -594,18 +594,22 @@ def clinic_checkin_settings_save(
     reminder_hours: int,
     interval_days: dict[str, int],
     by: User,
+    renew_grace_hours: int = DEFAULT_RENEW_GRACE_HOURS,
 ) -> Clinic:
     """Set the clinic's check-in defaults (our defaults until a clinic's lead changes them)."""
     if not 12 <= window_hours <= 336:
         raise ValidationError({"window_hours": "Between 12 hours and 14 days."})
     if not 1 <= reminder_hours < window_hours:
         raise ValidationError({"reminder_hours": "At least 1 hour, and before the window closes."})
+    if not 0 <= renew_grace_hours <= 72:
+        raise ValidationError({"renew_grace_hours": "Between 0 and 72 hours."})
     _check_intervals(interval_days)
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
     settings_ = dict(locked.clinical_settings)
     settings_.update(
         checkin_window_hours=window_hours,
         checkin_reminder_hours=reminder_hours,
+        checkin_renew_grace_hours=renew_grace_hours,
         checkin_interval_days=dict(interval_days),
     )
     locked.clinical_settings = settings_

@@ -289,6 +289,9 @@ def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
     initial = {
         "window_hours": current.get("checkin_window_hours", services.DEFAULT_WINDOW_HOURS),
         "reminder_hours": current.get("checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS),
+        "renew_grace_hours": current.get(
+            "checkin_renew_grace_hours", services.DEFAULT_RENEW_GRACE_HOURS
+        ),
         **{
             f"interval_{p.value}": intervals.get(p.value, days)
             for p, days in worker.DEFAULT_INTERVAL_DAYS.items()
@@ -302,6 +305,7 @@ def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
                 by=request.user,
                 window_hours=form.cleaned_data["window_hours"],
                 reminder_hours=form.cleaned_data["reminder_hours"],
+                renew_grace_hours=form.cleaned_data["renew_grace_hours"],
                 interval_days=form.intervals(),
             )
         except ValidationError as exc:
