@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ketacare.outbox import sms
@@ -122,7 +123,7 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
         error = f"{type(exc).__name__}: {exc}"[:300]
         final = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS or getattr(exc, "permanent", False)
         logger.warning("Message %s attempt %s failed: %s", message.pk, message.attempts, error)
-        mine.update(
+        still_mine = mine.update(
             status=MessageStatus.FAILED if final else MessageStatus.PENDING,
             last_error=error,
             next_attempt_at=now + backoff(message.attempts),
@@ -133,10 +134,11 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
             error,
             (MessageStatus.FAILED if final else MessageStatus.PENDING),
         )
-        _tell(message_failed, message, error=error, final=final)
+        if still_mine:  # else our lease lapsed and another worker owns the outcome
+            _tell(message_failed, message, error=error, final=final)
         return False
     sent_at = timezone.now()
-    mine.update(
+    still_mine = mine.update(
         status=MessageStatus.SENT,
         sent_at=sent_at,
         provider_id=provider_id,
@@ -145,13 +147,16 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
         lease_until=None,
     )
     message.status, message.sent_at = MessageStatus.SENT, sent_at
-    _tell(message_sent, message)
+    if still_mine:
+        _tell(message_sent, message)
+    else:
+        logger.error("Message %s was sent after its lease lapsed: it may go out twice", message.pk)
     return True
 
 
-def _tell(signal: object, message: Message, **kwargs: object) -> None:
+def _tell(signal: Signal, message: Message, **kwargs: object) -> None:
     """Let the asking app record the outcome; its failure never stops the loop."""
-    for receiver, result in signal.send_robust(sender=Message, message=message, **kwargs):  # type: ignore[attr-defined]
+    for receiver, result in signal.send_robust(sender=Message, message=message, **kwargs):
         if isinstance(result, Exception):
             logger.error(
                 "Outcome of message %s not recorded by %s: %r", message.pk, receiver, result

@@ -117,7 +117,7 @@ def test_killed_while_sending_an_email_the_lease_lapses_and_it_is_sent_once(
     assert deliver_due(now=after_lease, worker="other") == {"sent": 1, "failed": 0}
     assert deliver_due(now=after_lease + dt.timedelta(hours=1), worker="other")["sent"] == 0
     assert len(mail.outbox) == 1
-    (token,) = _links_in([mail.outbox[0].body])
+    (token,) = _links_in([str(mail.outbox[0].body)])
     link = CheckInLink.objects.get(token_hash=hash_token(token))
     assert link.checkin_id == checkin.pk and link.revoked_at is None
     assert client.get(reverse("measures:link", args=[token])).status_code == 200
@@ -143,7 +143,7 @@ def test_killed_while_preparing_a_check_in_nothing_is_held_and_the_next_round_se
     assert (done["sent"], done["delivered"]) == (1, 1)
     assert worker.run_once(now=timezone.now(), worker="third")["delivered"] == 0
     assert len(mail.outbox) == 1
-    (token,) = _links_in([mail.outbox[0].body])
+    (token,) = _links_in([str(mail.outbox[0].body)])
     assert client.get(reverse("measures:link", args=[token])).status_code == 200
 
 
