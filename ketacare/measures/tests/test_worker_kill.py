@@ -18,14 +18,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.measures import services, worker
-from ketacare.measures.models import CheckInLink, CheckInStatus, Context, hash_token
+from ketacare.measures.models import CheckIn, CheckInLink, CheckInStatus, Context, hash_token
 from ketacare.outbox.models import Message
 from ketacare.outbox.services import deliver_due
 
@@ -45,26 +44,33 @@ def _database_env() -> dict[str, str]:
     return {"DATABASE_URL": f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}"}
 
 
-def _start_worker(tmp_path: Path, pause: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
-    mailbox, mark = tmp_path / "mail", tmp_path / "paused"
-    mailbox.mkdir()
-    env = {
+def _worker_env(mailbox: Path, pause: str = "", mark: Path | None = None) -> dict[str, str]:
+    return {
         **os.environ,
         **_database_env(),
         "DJANGO_SETTINGS_MODULE": "ketacare.settings",
         "KETACARE_TESTING": "true",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mailbox),
-        "KETACARE_TEST_PAUSE": f"{pause}:120",
-        "KETACARE_TEST_PAUSE_MARK": str(mark),
+        "KETACARE_TEST_PAUSE": f"{pause}:120" if pause else "",
+        "KETACARE_TEST_PAUSE_MARK": str(mark or ""),
     }
-    process = subprocess.Popen(
+
+
+def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--once"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def _start_worker(tmp_path: Path, pause: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    mailbox, mark = tmp_path / "mail", tmp_path / "paused"
+    mailbox.mkdir()
+    process = _spawn(_worker_env(mailbox, pause, mark))
     deadline = time.monotonic() + 60
     while not mark.exists():
         if process.poll() is not None:
@@ -159,4 +165,20 @@ def test_a_killed_worker_never_leaves_an_email_whose_link_does_not_exist(patient
     for token in _links_in(bodies):
         assert CheckInLink.objects.filter(token_hash=hash_token(token)).exists()
     assert Message.objects.filter(status="sent").count() == 3
-    assert django_settings.TESTING
+
+
+def test_three_worker_processes_at_once_send_each_message_once(patient, tmp_path):
+    for _ in range(30):
+        _due(patient)
+    mailbox = tmp_path / "mail"
+    mailbox.mkdir()
+    processes = [_spawn(_worker_env(mailbox)) for _ in range(3)]
+    for process in processes:
+        output = process.communicate(timeout=120)[0].decode()
+        assert process.returncode == 0, output
+    worker.run_once(now=timezone.now(), worker="last")  # what a round left queued
+    bodies = [f.read_text() for f in mailbox.iterdir()] + [str(m.body) for m in mail.outbox]
+    links = _links_in(bodies)
+    assert len(links) == 30 and len(set(links)) == 30
+    assert Message.objects.filter(status="sent").count() == 30
+    assert CheckIn.objects.filter(status=CheckInStatus.SENT).count() == 30
