@@ -23,7 +23,7 @@ class Message(models.Model):
     channel = models.CharField(max_length=8, choices=MessageChannel.choices)
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    body = models.TextField()  # blanked once sent, cancelled or given up (it may hold a link)
     # What the message is about, e.g. "checkin:12"; lets the sender's app react to the outcome
     # and cancel what is no longer wanted. Never a clinical detail.
     ref = models.CharField(max_length=80, blank=True, db_index=True)

@@ -8,6 +8,10 @@ and a worker killed mid-send loses its claim when the lease runs out. A failed a
 recorded on the row and retried with back-off; after OUTBOX_MAX_ATTEMPTS it is marked
 "could not send" and the asking app is told (signals.message_failed, final=True).
 
+A body is kept only while it waits: it may hold a secure link, whose token the database
+otherwise stores only hashed, so it is blanked once the message is sent, cancelled or given
+up on.
+
 The one window left is a kill between the provider accepting a message and our UPDATE
 marking it sent (milliseconds): that message is sent again after the lease. Emails carry a
 fixed Message-ID so receiving servers can recognise the repeat.
@@ -126,6 +130,7 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
         still_mine = mine.update(
             status=MessageStatus.FAILED if final else MessageStatus.PENDING,
             last_error=error,
+            body="" if final else F("body"),
             next_attempt_at=now + backoff(message.attempts),
             claimed_by="",
             lease_until=None,
@@ -140,6 +145,7 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
     sent_at = timezone.now()
     still_mine = mine.update(
         status=MessageStatus.SENT,
+        body="",
         sent_at=sent_at,
         provider_id=provider_id,
         last_error="",

@@ -129,6 +129,7 @@ def test_killed_while_sending_an_email_the_lease_lapses_and_it_is_sent_once(
     assert client.get(reverse("measures:link", args=[token])).status_code == 200
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2 and not message.claimed_by
+    assert message.body == ""  # the plaintext link is not kept once it has left
 
 
 def test_killed_while_preparing_a_check_in_nothing_is_held_and_the_next_round_sends_it(
