@@ -183,3 +183,31 @@ def test_three_worker_processes_at_once_send_each_message_once(patient, tmp_path
     assert len(links) == 30 and len(set(links)) == 30
     assert Message.objects.filter(status="sent").count() == 30
     assert CheckIn.objects.filter(status=CheckInStatus.SENT).count() == 30
+
+
+def test_with_the_mail_server_down_the_worker_process_finishes_its_round(patient, tmp_path):
+    """It used to exit 1 on the first mail error in the reminder step, marking it sent."""
+    due = timezone.now() - dt.timedelta(hours=25)
+    reminded = services.checkin_create(
+        patient=patient, instruments_=["gad7"], context=Context.WEEKLY, due_at=due, now=due
+    )
+    worker.send_due(now=due + dt.timedelta(minutes=1))
+    deliver_due(now=due + dt.timedelta(minutes=1), worker="before")
+    _due(patient)
+    mailbox = tmp_path / "mail"
+    mailbox.mkdir()
+    env = {
+        **_worker_env(mailbox),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": "9",  # nobody listens: every connection is refused
+        "EMAIL_USE_TLS": "false",
+    }
+    process = _spawn(env)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 0, output
+    assert "sent 1, reminded 1" in output and "delivered 0" in output
+    waiting = Message.objects.filter(status="pending")
+    assert waiting.count() == 2 and all("Connection" in m.last_error for m in waiting)
+    assert not reminded.events.filter(event="reminded").exists()
+    assert reminded.events.filter(event="remind_failed").exists()
