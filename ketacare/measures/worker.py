@@ -200,6 +200,8 @@ def schedule_calendar(*, now: dt.datetime) -> int:
             created += 1
         except IntegrityError:
             pass  # another worker created it between our check and insert
+        except Exception:  # one patient's broken plan must not stop everyone else's
+            logger.exception("Could not schedule the calendar check-in of patient %s", patient.pk)
     return created
 
 

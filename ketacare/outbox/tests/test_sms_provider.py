@@ -159,3 +159,14 @@ def test_production_refuses_an_unconfigured_provider_while_a_patient_prefers_tex
     assert "not configured" in error.msg
     settings.SMS_ACCOUNT_SID, settings.SMS_AUTH_TOKEN = "AC1", "secret"
     assert check_sms_backend() == []
+
+
+def test_a_lease_shorter_than_a_send_can_take_is_refused(settings):
+    from ketacare.outbox.checks import check_lease_outlasts_a_send
+
+    assert check_lease_outlasts_a_send() == []
+    settings.EMAIL_TIMEOUT, settings.OUTBOX_LEASE_SECONDS = 200, 300
+    (error,) = check_lease_outlasts_a_send()
+    assert error.id == "ketacare.E011"
+    settings.EMAIL_TIMEOUT = None  # no timeout at all: a send could hang for ever
+    assert check_lease_outlasts_a_send()[0].id == "ketacare.E011"
