@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ketacare.portal",
     "ketacare.measures",
     "ketacare.alerts",
+    "ketacare.outbox",
     "ketacare.api",
     "ketacare.ops",
 ]
@@ -267,15 +268,34 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "ketacare <no-reply@ketacare.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Text messages: console in demo, an outbox in tests; a provider class in production.
+# Text messages: console in demo, an outbox in tests; a provider (TwilioSmsBackend, or any
+# service speaking Twilio's Messages API) in production. Production refuses to run the worker,
+# and `check --deploy` fails, with the console or file backend while a patient prefers text.
 SMS_BACKEND = envstr(
     "SMS_BACKEND",
-    "ketacare.measures.sms.LocmemSmsBackend"
+    "ketacare.outbox.sms.LocmemSmsBackend"
     if TESTING
-    else "ketacare.measures.sms.ConsoleSmsBackend",
+    else "ketacare.outbox.sms.ConsoleSmsBackend"
+    if (DEMO or DEBUG)
+    else "ketacare.outbox.sms.TwilioSmsBackend",
 )
+SMS_API_BASE = envstr("SMS_API_BASE", "https://api.twilio.com")
+SMS_ACCOUNT_SID = envstr("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = envsecret("SMS_AUTH_TOKEN") or ""
+SMS_FROM = envstr("SMS_FROM", "")
+SMS_MESSAGING_SERVICE_SID = envstr("SMS_MESSAGING_SERVICE_SID", "")
+SMS_STATUS_CALLBACK = envbool("SMS_STATUS_CALLBACK", True)  # ask for delivery receipts
+SMS_TIMEOUT = envint("SMS_TIMEOUT", 20)
 if TESTING:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)  # an SMTP call must end well inside its lease
+
+# Outbox: how long a worker owns a message it is sending, how often a failed one is tried
+# (waits of base, x4, x16, ...) before it is "could not send".
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 5)
+OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", 60)
 
 # Security. Production values satisfy `manage.py check --deploy`.
 _secure = not (DEBUG or DEMO or TESTING)

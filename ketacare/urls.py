@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("ketacare.measures.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("ketacare.api.fhir.urls")),
+    path("outbox/", include("ketacare.outbox.urls")),
     path("admin/", admin.site.urls),
 ]

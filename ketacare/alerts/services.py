@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
 from ketacare.alerts.models import Alert, AlertStatus
 from ketacare.core.instruments.base import Flag
+from ketacare.outbox.models import MessageChannel
+from ketacare.outbox.services import message_queue
 
 if TYPE_CHECKING:
     from ketacare.measures.models import Response
@@ -20,31 +21,37 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _notify_care_team(alert_id: int) -> None:
-    """Email the care team that an alert waits. No clinical detail leaves the system."""
-    try:
-        alert = Alert.objects.select_related("patient").get(pk=alert_id)
-        recipients = sorted(
-            {
-                m.staff_member.user.email
-                for m in alert.patient.care_team.filter(ended_at__isnull=True).select_related(
-                    "staff_member__user"
-                )
-            }
+def _queue_care_team_notice(alert: Alert, now: dt.datetime) -> int:
+    """Queue one email per care-team member, in the alert's own transaction.
+
+    The outbox sends them after the commit and retries them; the alert row stands whatever
+    happens to the email. No clinical detail and no patient identifier leaves the system:
+    the message says only that an alert waits, and where to sign in.
+    """
+    recipients = sorted(
+        {
+            m.staff_member.user.email
+            for m in alert.patient.care_team.filter(ended_at__isnull=True).select_related(
+                "staff_member__user"
+            )
+            if m.staff_member.user.email
+        }
+    )
+    severity = alert.get_severity_display().lower()
+    url = settings.SITE_URL.rstrip("/") + reverse("home")
+    for email in recipients:
+        message_queue(
+            channel=MessageChannel.EMAIL,
+            to=email,
+            subject=f"ketacare: a {severity} alert needs attention",
+            body=(
+                f"A new {severity} alert is waiting for one of your patients.\n\n"
+                f"Sign in to see it: {url}\n"
+            ),
+            ref=f"alert:{alert.pk}",
+            now=now,
         )
-        if not recipients:
-            return
-        url = settings.SITE_URL.rstrip("/") + reverse("patients:detail", args=[alert.patient_id])
-        severity = alert.get_severity_display().lower()
-        send_mail(
-            subject=f"ketacare: {severity} alert, {alert.patient.mrn}",
-            message=f"A new {severity} alert needs attention:\n\n{url}\n",
-            from_email=None,
-            recipient_list=recipients,
-        )
-    except Exception:
-        # The alert row exists whatever happens to the email; log loudly and move on.
-        logger.exception("Could not email the care team about alert %s", alert_id)
+    return len(recipients)
 
 
 @transaction.atomic
@@ -56,7 +63,7 @@ def alerts_from_flags(
     now: dt.datetime,
     evidence: dict[str, object],
 ) -> list[Alert]:
-    """Create one alert per flag, in the caller's transaction; notify after commit."""
+    """Create one alert per flag, and its care-team notices, in the caller's transaction."""
     made = []
     for flag in flags:
         alert = Alert.objects.create(
@@ -70,6 +77,5 @@ def alerts_from_flags(
             evidence={**evidence, "flag": flag.code, "item": flag.item},
         )
         made.append(alert)
-        alert_id = alert.pk
-        transaction.on_commit(lambda alert_id=alert_id: _notify_care_team(alert_id))  # type: ignore[misc]
+        _queue_care_team_notice(alert, now)
     return made

@@ -134,6 +134,15 @@ class ClinicCheckinSettingsForm(forms.Form):
         max_value=335,
         label="Send one reminder after … hours",
     )
+    renew_grace_hours = forms.IntegerField(
+        min_value=0,
+        max_value=72,
+        label="A new link may keep a check-in open up to … hours past its window",
+        help_text=(
+            "Answers given later no longer describe the time point (e.g. 24 hours after a "
+            "dose): the patient is sent a fresh check-in instead, filed under the day they answer."
+        ),
+    )
     interval_induction = forms.IntegerField(
         min_value=0,
         max_value=90,

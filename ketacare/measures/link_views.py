@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,8 +16,6 @@ from ketacare.accounts.models import User
 from ketacare.accounts.throttle import email_rate_limited
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
-
-RENEW_PAUSE = dt.timedelta(minutes=10)
 
 
 def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
@@ -41,6 +38,8 @@ def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | Non
         "state": state,
         "token": token,
         "clinic": checkin.patient.clinic if checkin else None,
+        # Past its time point a check-in is not reopened: a fresh one is offered instead.
+        "renewable": checkin is not None and services.checkin_renewable(checkin, timezone.now()),
     }
     return render(request, "measures/link_closed.html", context, status=status)
 
@@ -140,13 +139,18 @@ def _renew_recipient(_request: HttpRequest, token: str) -> str:
 @email_rate_limited("check-in-new-link", recipient=_renew_recipient, what="send a new link")
 @require_POST
 def link_renew(request: HttpRequest, token: str) -> HttpResponse:
-    """Send a fresh link to the contact details on file (never to an address typed here)."""
+    """Send a fresh link to the contact details on file (never to an address typed here).
+
+    Within the check-in's time point the link is renewed; past it, a fresh ad-hoc check-in
+    goes out instead, so answers are filed under the time they are given.
+    """
     checkin, link_row = services.checkin_for_token(token)
     state = _state(checkin, link_row)
     if checkin is None or state in ("unknown", "done"):
         return _closed(request, state, token, checkin)
-    now = timezone.now()
-    # One fresh link per 10 minutes: pressing the button again must not flood the patient.
-    if not checkin.links.filter(created_at__gt=now - RENEW_PAUSE).exists():
-        services.checkin_resend(checkin=checkin, now=now, detail="asked for by the patient")
-    return render(request, "measures/link_renewed.html", {"clinic": checkin.patient.clinic})
+    sent_for = services.checkin_renew_requested(checkin=checkin, now=timezone.now())
+    context = {
+        "clinic": checkin.patient.clinic,
+        "instead": sent_for is not None and sent_for.pk != checkin.pk,
+    }
+    return render(request, "measures/link_renewed.html", context)

@@ -108,6 +108,7 @@ class CheckInStatus(models.TextChoices):
     STARTED = "started", "Started"
     SUBMITTED = "submitted", "Submitted"
     MISSED = "missed", "Missed"
+    UNDELIVERED = "undelivered", "Could not send"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -131,7 +132,7 @@ class CheckIn(models.Model):
     due_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
     status = models.CharField(
-        max_length=10, choices=CheckInStatus.choices, default=CheckInStatus.SCHEDULED, db_index=True
+        max_length=12, choices=CheckInStatus.choices, default=CheckInStatus.SCHEDULED, db_index=True
     )
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     draft = models.JSONField(default=dict, blank=True)  # {instrument: {item: value}}
@@ -142,13 +143,17 @@ class CheckIn(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     missed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    # worker claim: a row is sent only by the worker whose UPDATE claimed it
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Why it could not be sent (shown to the coordinator), and how many times preparing
+    # it failed; the message itself is retried by the outbox.
+    send_problem = models.CharField(max_length=300, blank=True)
+    send_failures = models.PositiveSmallIntegerField(default=0)
+    # When the patient last asked for a new link: one conditional UPDATE on it lets only
+    # one of several simultaneous requests through.
+    renew_requested_at = models.DateTimeField(null=True, blank=True)
     schedule_key = models.CharField(max_length=80, blank=True)  # de-duplicates generated rows
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["draft", "claimed_by", "claimed_at"])
+    history = HistoricalRecords(excluded_fields=["draft", "send_failures", "renew_requested_at"])
 
     class Meta:
         ordering = ["-due_at"]
@@ -174,12 +179,12 @@ class CheckIn(models.Model):
 
 class CheckInEvent(models.Model):
     """The delivery record, one row per step: created, sent, opened, started, submitted,
-    missed, resent, link requested."""
+    missed, resent, link requested, queued, send_failed, undelivered."""
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="events")
     event = models.CharField(max_length=20)
     channel = models.CharField(max_length=8, blank=True)
-    detail = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField()
 
     class Meta:

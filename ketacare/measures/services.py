@@ -4,13 +4,14 @@ safety flags become alerts in the same transaction as the response that raised t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,12 +30,16 @@ from ketacare.measures.models import (
     CheckInEvent,
     CheckInLink,
     CheckInStatus,
+    Context,
     MeasurementPlan,
     Response,
     hash_token,
 )
-from ketacare.measures.sms import send_sms
+from ketacare.outbox.models import Message, MessageChannel, MessageStatus
+from ketacare.outbox.services import message_queue, messages_cancel
 from ketacare.patients.models import ContactChannel, Patient
+
+logger = logging.getLogger(__name__)
 
 # How long a check-in stays open after it is due, and when a reminder goes out. Our
 # defaults, not from a guideline; a clinic may change them in clinical_settings.
@@ -167,7 +172,7 @@ def _event(
     checkin: CheckIn, event: str, now: dt.datetime, channel: str = "", detail: str = ""
 ) -> None:
     CheckInEvent.objects.create(
-        checkin=checkin, event=event, channel=channel, detail=detail, at=now
+        checkin=checkin, event=event, channel=channel, detail=detail[:300], at=now
     )
 
 
@@ -221,10 +226,27 @@ def _channel_for(patient: Patient) -> str:
     return Channel.PORTAL
 
 
-def _deliver(checkin: CheckIn, token: str, *, reminder: bool = False) -> str:
-    """Send the link by the patient's channel. The message carries no clinical detail."""
+def message_ref(checkin: CheckIn, *, reminder: bool) -> str:
+    """Outbox reference: which check-in a message is about, and whether it is the reminder."""
+    return f"checkin:{checkin.pk}:{'reminder' if reminder else 'link'}"
+
+
+def _queue_message(checkin: CheckIn, token: str, *, now: dt.datetime, reminder: bool) -> str:
+    """Queue the link by the patient's channel. The message carries no clinical detail.
+
+    Messages about this check-in that have not left yet carry links this one replaces,
+    so they are cancelled.
+    """
     patient = checkin.patient
     channel = _channel_for(patient)
+    if (
+        reminder
+        and Message.objects.filter(
+            ref=message_ref(checkin, reminder=False), status=MessageStatus.PENDING
+        ).exists()
+    ):
+        reminder = False  # the first link never left: this message takes its place
+    messages_cancel(ref_prefix=f"checkin:{checkin.pk}:", now=now)
     context = {
         "patient": patient,
         "clinic": patient.clinic,
@@ -232,46 +254,163 @@ def _deliver(checkin: CheckIn, token: str, *, reminder: bool = False) -> str:
         "expires_at": checkin.expires_at,
         "reminder": reminder,
     }
+    ref = message_ref(checkin, reminder=reminder)
     if channel == Channel.EMAIL:
-        send_mail(
+        message_queue(
+            channel=MessageChannel.EMAIL,
+            to=patient.email,
             subject=render_to_string("emails/checkin-subject.txt", context).strip(),
-            message=render_to_string("emails/checkin-body.txt", context),
-            from_email=None,
-            recipient_list=[patient.email],
+            body=render_to_string("emails/checkin-body.txt", context),
+            ref=ref,
+            now=now,
         )
     elif channel == Channel.SMS:
-        send_sms(patient.phone, render_to_string("emails/checkin-sms.txt", context).strip())
-    return channel
-
-
-def checkin_send(checkin: CheckIn, *, now: dt.datetime, reminder: bool = False) -> str:
-    """Issue a link and deliver it; record the step. Return the channel used."""
-    token = link_issue(checkin, now)
-    channel = _deliver(checkin, token, reminder=reminder)
-    if reminder:
-        CheckIn.objects.filter(pk=checkin.pk).update(reminded_at=now)
-        _event(checkin, "reminded", now, channel)
-    else:
-        CheckIn.objects.filter(pk=checkin.pk).update(
-            status=CheckInStatus.SENT, sent_at=now, channel=channel
-        )
-        checkin.status, checkin.sent_at, checkin.channel = CheckInStatus.SENT, now, channel
-        _event(checkin, "sent", now, channel)
+        body = render_to_string("emails/checkin-sms.txt", context).strip()
+        message_queue(channel=MessageChannel.SMS, to=patient.phone, body=body, ref=ref, now=now)
     return channel
 
 
 @transaction.atomic
-def checkin_resend(*, checkin: CheckIn, now: dt.datetime, detail: str = "") -> str:
-    """Open a missed or unanswered check-in again with a new link and a new window."""
+def checkin_send(checkin: CheckIn, *, now: dt.datetime, reminder: bool = False) -> str:
+    """Issue a link and queue its message in one transaction; return the channel used.
+
+    The link is committed with the message, so no message can name a link that does not
+    exist; the worker's outbox step sends it after the commit (and records "sent").
+    """
+    token = link_issue(checkin, now)
+    channel = _queue_message(checkin, token, now=now, reminder=reminder)
+    if reminder:
+        CheckIn.objects.filter(pk=checkin.pk).update(reminded_at=now)
+        checkin.reminded_at = now
+        _event(checkin, "reminder_queued", now, channel)
+        return channel
+    CheckIn.objects.filter(pk=checkin.pk).update(
+        status=CheckInStatus.SENT, sent_at=now, channel=channel, send_problem=""
+    )
+    checkin.status, checkin.sent_at, checkin.channel = CheckInStatus.SENT, now, channel
+    checkin.send_problem = ""
+    # Portal-only patients get no message: the check-in waits in their portal.
+    _event(checkin, "sent" if channel == Channel.PORTAL else "queued", now, channel)
+    return channel
+
+
+def checkin_message_outcome(*, ref: str, sent: bool, error: str, final: bool) -> None:
+    """Record on the check-in what happened to one of its messages (outbox signals).
+
+    A link that could not be sent after the outbox's last attempt makes the check-in
+    "could not send", with the reason, on the coordinator's list.
+    """
+    kind, _, rest = ref.partition(":")
+    pk, _, which = rest.partition(":")
+    if kind != "checkin" or not pk.isdigit():
+        return
+    checkin = CheckIn.objects.filter(pk=int(pk)).first()
+    if checkin is None:
+        return
+    now = timezone.now()
+    reminder = which == "reminder"
+    if sent:
+        _event(checkin, "reminded" if reminder else "sent", now, checkin.channel)
+        return
+    _event(checkin, "remind_failed" if reminder else "send_failed", now, checkin.channel, error)
+    if final and not reminder:
+        checkin_mark_undelivered(checkin=checkin, reason=error, now=now)
+
+
+@transaction.atomic
+def checkin_mark_undelivered(*, checkin: CheckIn, reason: str, now: dt.datetime) -> bool:
+    """Give up sending: the coordinator sees it under "Could not send" with the reason."""
+    updated = CheckIn.objects.filter(
+        pk=checkin.pk, status__in=[CheckInStatus.SCHEDULED, CheckInStatus.SENT]
+    ).update(status=CheckInStatus.UNDELIVERED, send_problem=reason[:300])
+    if updated:
+        checkin.status, checkin.send_problem = CheckInStatus.UNDELIVERED, reason[:300]
+        _event(checkin, "undelivered", now, checkin.channel, reason)
+    return bool(updated)
+
+
+# A renewed link may stretch a check-in past its window by at most this much: past it, the
+# answers would no longer describe the time point they are filed under. Our default, not
+# from a guideline; a clinic may change it (clinical_settings["checkin_renew_grace_hours"]).
+DEFAULT_RENEW_GRACE_HOURS = 12
+RENEWABLE = (*OPEN_STATUSES, CheckInStatus.UNDELIVERED)
+# One new link per 10 minutes when the patient asks: pressing again must not flood them.
+RENEW_PAUSE = dt.timedelta(minutes=10)
+
+
+def time_point_ends_at(checkin: CheckIn) -> dt.datetime:
+    """The latest moment answers can still be filed under this check-in's time point."""
+    window = clinic_setting(checkin.patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
+    grace = clinic_setting(checkin.patient, "checkin_renew_grace_hours", DEFAULT_RENEW_GRACE_HOURS)
+    return checkin.due_at + dt.timedelta(hours=window + grace)
+
+
+def checkin_renewable(checkin: CheckIn, now: dt.datetime) -> bool:
+    return checkin.status in RENEWABLE and now < time_point_ends_at(checkin)
+
+
+@transaction.atomic
+def checkin_resend(*, checkin: CheckIn, now: dt.datetime, detail: str = "") -> CheckIn:
+    """Send a fresh link; return the check-in it is for.
+
+    A check-in still within its time point is renewed (its window stretched to at most
+    `time_point_ends_at`). A missed one stays missed: the patient is sent a fresh ad-hoc
+    check-in with the same questionnaires instead, filed under the time it is answered.
+    """
     if checkin.status == CheckInStatus.SUBMITTED:
         raise ValidationError("This check-in has already been answered.")
-    window = clinic_setting(checkin.patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
-    checkin.expires_at = now + dt.timedelta(hours=window)
-    checkin.missed_at = None
-    checkin.save(update_fields=["expires_at", "missed_at"])
-    channel = checkin_send(checkin, now=now)
-    _event(checkin, "resent", now, channel, detail)
-    return channel
+    if checkin.status == CheckInStatus.SCHEDULED:
+        raise ValidationError("This check-in has not been sent yet.")
+    if checkin_renewable(checkin, now):
+        window = clinic_setting(checkin.patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
+        checkin.expires_at = max(
+            checkin.expires_at, min(now + dt.timedelta(hours=window), time_point_ends_at(checkin))
+        )
+        checkin.save(update_fields=["expires_at"])
+        channel = checkin_send(checkin, now=now)
+        _event(checkin, "resent", now, channel, detail)
+        return checkin
+    instead = _checkin_instead_of(checkin, now=now)
+    _event(checkin, "replaced", now, "", f"ad-hoc check-in {instead.pk} sent instead; {detail}")
+    return instead
+
+
+def _checkin_instead_of(missed: CheckIn, *, now: dt.datetime) -> CheckIn:
+    """The one ad-hoc check-in standing in for a missed one: created once, renewed after."""
+    key = f"instead-of:{missed.pk}"
+    existing = CheckIn.objects.filter(patient=missed.patient, schedule_key=key).first()
+    if existing is not None and checkin_renewable(existing, now):
+        channel = checkin_send(existing, now=now)
+        _event(existing, "resent", now, channel, f"instead of check-in {missed.pk}")
+        return existing
+    if existing is not None:
+        key = f"instead-of:{missed.pk}:{now:%Y%m%d%H%M%S}"
+    fresh = checkin_create(
+        patient=missed.patient,
+        instruments_=list(missed.instruments),
+        context=Context.AD_HOC,
+        due_at=now,
+        schedule_key=key,
+        now=now,
+    )
+    checkin_send(fresh, now=now)
+    return fresh
+
+
+def checkin_renew_requested(*, checkin: CheckIn, now: dt.datetime) -> CheckIn | None:
+    """The patient asked for a new link: at most one per RENEW_PAUSE, however many requests
+    arrive at once. Return the check-in a link went out for, or None if one just did."""
+    recent = now - RENEW_PAUSE
+    with transaction.atomic():
+        # One conditional UPDATE: of simultaneous requests exactly one changes the row.
+        won = (
+            CheckIn.objects.filter(pk=checkin.pk)
+            .filter(Q(renew_requested_at__isnull=True) | Q(renew_requested_at__lte=recent))
+            .update(renew_requested_at=now)
+        )
+        if not won or checkin.links.filter(created_at__gt=recent).exists():
+            return None
+        return checkin_resend(checkin=checkin, now=now, detail="asked for by the patient")
 
 
 def checkin_for_token(token: str) -> tuple[CheckIn | None, CheckInLink | None]:
@@ -395,15 +534,20 @@ def checkin_submit(
 
 
 def checkins_expire(*, now: dt.datetime) -> int:
-    """Mark open check-ins past their window as missed; return how many."""
+    """Mark check-ins past their window as missed, sent or not (a scheduled one the worker
+    never reached is missed too, never sent late); return how many."""
     count = 0
-    for checkin in CheckIn.objects.filter(status__in=OPEN_STATUSES, expires_at__lt=now):
-        updated = CheckIn.objects.filter(pk=checkin.pk, status__in=OPEN_STATUSES).update(
-            status=CheckInStatus.MISSED, missed_at=now
-        )
-        if updated:
-            _event(checkin, "missed", now)
-            count += 1
+    closing = (*OPEN_STATUSES, CheckInStatus.SCHEDULED)
+    for checkin in CheckIn.objects.filter(status__in=closing, expires_at__lt=now):
+        try:
+            updated = CheckIn.objects.filter(pk=checkin.pk, status__in=closing).update(
+                status=CheckInStatus.MISSED, missed_at=now
+            )
+            if updated:
+                _event(checkin, "missed", now, detail="" if checkin.sent_at else "never sent")
+                count += 1
+        except Exception:  # one bad row must not keep the others open
+            logger.exception("Could not mark check-in %s missed", checkin.pk)
     return count
 
 
@@ -458,18 +602,22 @@ def clinic_checkin_settings_save(
     reminder_hours: int,
     interval_days: dict[str, int],
     by: User,
+    renew_grace_hours: int = DEFAULT_RENEW_GRACE_HOURS,
 ) -> Clinic:
     """Set the clinic's check-in defaults (our defaults until a clinic's lead changes them)."""
     if not 12 <= window_hours <= 336:
         raise ValidationError({"window_hours": "Between 12 hours and 14 days."})
     if not 1 <= reminder_hours < window_hours:
         raise ValidationError({"reminder_hours": "At least 1 hour, and before the window closes."})
+    if not 0 <= renew_grace_hours <= 72:
+        raise ValidationError({"renew_grace_hours": "Between 0 and 72 hours."})
     _check_intervals(interval_days)
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
     settings_ = dict(locked.clinical_settings)
     settings_.update(
         checkin_window_hours=window_hours,
         checkin_reminder_hours=reminder_hours,
+        checkin_renew_grace_hours=renew_grace_hours,
         checkin_interval_days=dict(interval_days),
     )
     locked.clinical_settings = settings_

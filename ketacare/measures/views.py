@@ -230,7 +230,7 @@ def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
         patient=patient, instruments_=["gad7", "phq9"], context=Context.AD_HOC, due_at=now, now=now
     )
     channel = services.checkin_send(checkin, now=now)
-    messages.success(request, f"Check-in sent ({Channel(channel).label.lower()}).")
+    messages.success(request, f"Check-in on its way ({Channel(channel).label.lower()}).")
     return redirect("measures:scores", patient_id=patient.pk)
 
 
@@ -243,6 +243,8 @@ def checkin_worklist(request: StaffRequest) -> HttpResponse:
     context = {
         # Most recent first: a miss this week needs a call before one from months ago.
         "missed": base.filter(status=CheckInStatus.MISSED).order_by("-due_at")[:200],
+        # Could not be sent after the outbox's last attempt: the reason says what to fix.
+        "undelivered": base.filter(status=CheckInStatus.UNDELIVERED).order_by("-due_at")[:200],
         "waiting": base.filter(
             status__in=[CheckInStatus.SENT, CheckInStatus.OPENED, CheckInStatus.STARTED]
         ).order_by("due_at")[:200],
@@ -265,13 +267,21 @@ def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
     if checkin is None:
         raise Http404
     try:
-        services.checkin_resend(
+        sent_for = services.checkin_resend(
             checkin=checkin, now=timezone.now(), detail=f"re-sent by {request.user.full_name}"
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"A new link was sent to {checkin.patient.display_name}.")
+        name = checkin.patient.display_name
+        if sent_for.pk == checkin.pk:
+            messages.success(request, f"A new link is on its way to {name}.")
+        else:
+            messages.success(
+                request,
+                f"That check-in's time point has passed, so a new ad-hoc check-in is on its "
+                f"way to {name}; the missed one stays missed.",
+            )
     next_url = request.POST.get("next", "")
     # Only a path on this site: redirect() would try any other word as a URL name (a 500).
     if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
@@ -289,6 +299,9 @@ def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
     initial = {
         "window_hours": current.get("checkin_window_hours", services.DEFAULT_WINDOW_HOURS),
         "reminder_hours": current.get("checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS),
+        "renew_grace_hours": current.get(
+            "checkin_renew_grace_hours", services.DEFAULT_RENEW_GRACE_HOURS
+        ),
         **{
             f"interval_{p.value}": intervals.get(p.value, days)
             for p, days in worker.DEFAULT_INTERVAL_DAYS.items()
@@ -302,6 +315,7 @@ def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
                 by=request.user,
                 window_hours=form.cleaned_data["window_hours"],
                 reminder_hours=form.cleaned_data["reminder_hours"],
+                renew_grace_hours=form.cleaned_data["renew_grace_hours"],
                 interval_days=form.intervals(),
             )
         except ValidationError as exc:

@@ -1,8 +1,9 @@
 """Background steps for check-ins, run by `manage.py worker`.
 
-Each step returns how much it did. Sending claims each row with one UPDATE ... WHERE
-claimed_at IS NULL; only the worker whose UPDATE changed the row sends it, so any number
-of workers, on SQLite or PostgreSQL, never send the same check-in twice.
+Each step returns how much it did. A due check-in is taken, given its link and its queued
+message in one transaction (the conditional UPDATE that takes it lets one worker through);
+the outbox step then sends the message under a lease, after that commit. A killed worker
+holds nothing: its open transaction rolls back, its outbox lease runs out.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from ketacare.core.phases import Phase
 from ketacare.measures import services
 from ketacare.measures.models import (
+    OPEN_STATUSES,
     CheckIn,
     CheckInEvent,
     CheckInStatus,
     Context,
     MeasurementPlan,
 )
+from ketacare.outbox.services import deliver_due, pause_for_tests
 from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -40,58 +45,93 @@ AFTER_DOSE = [
 SEND_HOUR_LOCAL = 9  # calendar check-ins go out at 09:00 clinic time
 
 
-def claim(checkin_id: int, *, worker: str, now: dt.datetime) -> bool:
-    updated = CheckIn.objects.filter(
-        pk=checkin_id, status=CheckInStatus.SCHEDULED, claimed_at__isnull=True
-    ).update(claimed_by=worker, claimed_at=now)
-    return updated == 1
+# Preparing a check-in's message (link, text) that fails this many times in a row makes it
+# "could not send" on the coordinator's list; the message itself is retried by the outbox.
+MAX_PREPARE_FAILURES = 3
 
 
-def send_due(*, now: dt.datetime, worker: str, limit: int = 100) -> int:
-    """Send scheduled check-ins that are due. Return how many this worker sent."""
+def _record_failure(checkin_id: int, exc: Exception, *, now: dt.datetime, step: str) -> None:
+    """Keep an item's failure on the item; give up on sending it after a few."""
+    logger.exception("Check-in %s: %s failed", checkin_id, step)
+    reason = f"{type(exc).__name__}: {exc}"[:300]
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.select_for_update().get(pk=checkin_id)
+            CheckIn.objects.filter(pk=checkin_id).update(send_failures=F("send_failures") + 1)
+            CheckInEvent.objects.create(
+                checkin=checkin, event=f"{step}_failed", detail=reason, at=now
+            )
+            if step == "send" and checkin.send_failures + 1 >= MAX_PREPARE_FAILURES:
+                services.checkin_mark_undelivered(checkin=checkin, reason=reason, now=now)
+    except Exception:
+        logger.exception("Check-in %s: could not record the failure", checkin_id)
+
+
+def _send_one(pk: int, *, now: dt.datetime) -> bool:
+    """In one transaction: take the row (conditional UPDATE), issue its link, queue its
+    message. A crash anywhere rolls all of it back, so nothing is held by a dead worker."""
+    with transaction.atomic():
+        taken = CheckIn.objects.filter(
+            pk=pk, status=CheckInStatus.SCHEDULED, due_at__lte=now, expires_at__gt=now
+        ).update(status=CheckInStatus.SENT, sent_at=now)
+        if not taken:
+            return False  # another worker sent it, or it was cancelled meanwhile
+        checkin = CheckIn.objects.select_related("patient__clinic").get(pk=pk)
+        pause_for_tests("checkin_send")
+        services.checkin_send(checkin, now=now)
+    return True
+
+
+def send_due(*, now: dt.datetime, worker: str = "", limit: int = 100) -> int:
+    """Queue the messages of scheduled check-ins that are due; return how many.
+
+    Any number of workers may run this at once: each row is taken by one conditional
+    UPDATE, so only one of them queues its message.
+    """
     candidates = list(
         CheckIn.objects.filter(
-            status=CheckInStatus.SCHEDULED, due_at__lte=now, claimed_at__isnull=True
+            status=CheckInStatus.SCHEDULED, due_at__lte=now, expires_at__gt=now
         ).values_list("pk", flat=True)[:limit]
     )
     sent = 0
     for pk in candidates:
-        if not claim(pk, worker=worker, now=now):
-            continue  # another worker got there first
-        checkin = CheckIn.objects.select_related("patient__clinic").get(pk=pk)
         try:
-            with transaction.atomic():
-                services.checkin_send(checkin, now=now)
-            sent += 1
+            sent += _send_one(pk, now=now)
         except Exception as exc:
-            # Release the claim so the next round tries again; keep the failure on record.
-            logger.exception("Sending check-in %s failed", pk)
-            CheckIn.objects.filter(pk=pk).update(claimed_by="", claimed_at=None)
-            CheckInEvent.objects.create(
-                checkin=checkin, event="send_failed", detail=str(exc)[:200], at=now
-            )
+            _record_failure(pk, exc, now=now, step="send")
     return sent
 
 
+def _remind_one(pk: int, *, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        taken = CheckIn.objects.filter(
+            pk=pk, reminded_at__isnull=True, status__in=OPEN_STATUSES, expires_at__gt=now
+        ).update(reminded_at=now)
+        if not taken:
+            return False
+        checkin = CheckIn.objects.select_related("patient__clinic").get(pk=pk)
+        services.checkin_send(checkin, now=now, reminder=True)
+    return True
+
+
 def remind_due(*, now: dt.datetime) -> int:
-    """Send one reminder for check-ins sent long enough ago and still unanswered."""
+    """Queue one reminder for check-ins sent long enough ago and still unanswered.
+
+    reminded_at records that the reminder was queued; the "reminded" event, that it left.
+    """
     count = 0
     for checkin in CheckIn.objects.filter(
-        status__in=[CheckInStatus.SENT, CheckInStatus.OPENED],
-        reminded_at__isnull=True,
-        expires_at__gt=now,
+        status__in=OPEN_STATUSES, reminded_at__isnull=True, expires_at__gt=now
     ).select_related("patient__clinic"):
         hours = services.clinic_setting(
             checkin.patient, "checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS
         )
-        if checkin.sent_at and now - checkin.sent_at >= dt.timedelta(hours=hours):
-            updated = CheckIn.objects.filter(pk=checkin.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            )
-            if updated:
-                with transaction.atomic():
-                    services.checkin_send(checkin, now=now, reminder=True)
-                count += 1
+        if not checkin.sent_at or now - checkin.sent_at < dt.timedelta(hours=hours):
+            continue
+        try:
+            count += _remind_one(checkin.pk, now=now)
+        except Exception as exc:
+            _record_failure(checkin.pk, exc, now=now, step="remind")
     return count
 
 
@@ -160,6 +200,8 @@ def schedule_calendar(*, now: dt.datetime) -> int:
             created += 1
         except IntegrityError:
             pass  # another worker created it between our check and insert
+        except Exception:  # one patient's broken plan must not stop everyone else's
+            logger.exception("Could not schedule the calendar check-in of patient %s", patient.pk)
     return created
 
 
@@ -188,10 +230,23 @@ def schedule_after_dose(*, patient: Patient, dosed_at: dt.datetime) -> list[Chec
     return made
 
 
+STEPS: list[tuple[str, Callable[[dt.datetime, str], object]]] = [
+    ("scheduled", lambda now, w: schedule_calendar(now=now)),
+    ("sent", lambda now, w: send_due(now=now, worker=w)),
+    ("reminded", lambda now, w: remind_due(now=now)),
+    ("missed", lambda now, w: services.checkins_expire(now=now)),
+    ("delivered", lambda now, w: deliver_due(now=now, worker=w)["sent"]),
+]
+
+
 def run_once(*, now: dt.datetime, worker: str) -> dict[str, int]:
-    return {
-        "scheduled": schedule_calendar(now=now),
-        "sent": send_due(now=now, worker=worker),
-        "reminded": remind_due(now=now),
-        "missed": services.checkins_expire(now=now),
-    }
+    """One round. Each step is its own failure boundary: a broken step is logged and
+    the round goes on to the next (its items were already kept or rolled back)."""
+    done: dict[str, int] = {}
+    for name, step in STEPS:
+        try:
+            done[name] = int(step(now, worker))  # type: ignore[call-overload]
+        except Exception:
+            logger.exception("Worker step %s failed; going on", name)
+            done[name] = 0
+    return done

@@ -20,6 +20,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ketacare.accounts.models import Role, StaffMember
 from ketacare.accounts.permissions import RULES, Action
@@ -55,6 +56,7 @@ class Route:
       "portal"  the signed-in patient only
       "public"  anyone (sign-in, password reset)
       "link"    a check-in link: the unguessable token is the key (measures/tests)
+      "provider" called by the SMS provider; only its signature lets a request in
       "token"   the JSON API / FHIR, with a staff API token (see API_ROUTES)
     """
 
@@ -158,6 +160,7 @@ ROUTES: dict[str, Route] = {
     "measures:link": Route(GP, "link", lambda o, m: {"token": o["token"]}),
     "measures:link_save": Route(PO, "link", lambda o, m: {"token": o["token"]}),
     "measures:link_renew": Route(PO, "link", lambda o, m: {"token": o["token"]}),
+    "outbox:sms_status": Route(PO, "provider"),
     "measures:scores": Route(G, Action.CHART_READ, _patient, scoped=True),
     "measures:response_new": Route(
         GP,
@@ -457,6 +460,30 @@ def test_the_api_refuses_a_request_without_a_token(key, objs, client):
 
 
 # --- the matrix covers every route and every method ---------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "staff", "patient"])
+def test_only_the_sms_provider_may_post_delivery_receipts(
+    persona, client, alice_client, patient_client, settings
+):
+    from ketacare.outbox.models import Message
+
+    settings.SMS_AUTH_TOKEN = "provider-secret"
+    Message.objects.create(
+        channel="sms",
+        to="+15550100",
+        body="b",
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+        provider_id="SM1",
+    )
+    who = {"anonymous": client, "staff": alice_client, "patient": patient_client}[persona]
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    url = reverse("outbox:sms_status")
+    assert who.post(url, form).status_code == 403
+    forged = who.post(url, form, HTTP_X_TWILIO_SIGNATURE="bm90IGl0")
+    assert forged.status_code == 403
+    assert Message.objects.get(provider_id="SM1").delivery_status == ""
 
 
 def _all_url_names(resolver=None, prefix=""):

@@ -142,6 +142,9 @@ def test_a_patient_completes_a_check_in_from_an_emailed_link_on_a_phone(
         patient=patient, instruments_=["gad7", "phq9"], context="weekly", due_at=timezone.now()
     )
     services.checkin_send(checkin, now=timezone.now())
+    from ketacare.outbox.services import deliver_due
+
+    deliver_due(now=timezone.now(), worker="test")
     path = re.search(r"https?://[^/\s]+(/c/\S+/)", mail.outbox[-1].body).group(1)
     link = live_server.url + path
 

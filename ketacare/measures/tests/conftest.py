@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ketacare.measures import services, sms
+from ketacare.measures import services
 from ketacare.measures.models import Context
+from ketacare.outbox import sms
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,13 @@ def sent(checkin):
     return checkin, token
 
 
+def deliver(now=None):
+    """Run the worker's outbox step: queued messages leave only after their commit."""
+    from ketacare.outbox.services import deliver_due
+
+    return deliver_due(now=now or timezone.now(), worker="test")
+
+
 def answers_for(code, value=0):
     from ketacare.core import instruments
 
@@ -46,4 +54,4 @@ def fill(checkin, code, value=0, **overrides):
         services.checkin_save_answer(checkin=checkin, instrument=code, item=item, value=v, now=now)
 
 
-__all__ = ["answers_for", "dt", "fill"]
+__all__ = ["answers_for", "deliver", "dt", "fill"]

@@ -7,6 +7,7 @@ URL = "measures:clinic_settings"
 GOOD = {
     "window_hours": "48",
     "reminder_hours": "12",
+    "renew_grace_hours": "6",
     "interval_induction": "5",
     "interval_maintenance": "21",
     "interval_paused": "0",
@@ -16,6 +17,7 @@ GOOD = {
 def test_the_page_shows_the_defaults_in_force(admin_client_):
     page = admin_client_.get(reverse(URL)).content.decode()
     assert 'value="72"' in page and 'value="24"' in page and 'value="14"' in page
+    assert 'name="renew_grace_hours" value="12"' in page
 
 
 def test_a_clinic_admin_changes_the_check_in_defaults_with_history(
@@ -29,6 +31,7 @@ def test_a_clinic_admin_changes_the_check_in_defaults_with_history(
     assert worker.interval_days(patient, Phase.INDUCTION) == 5
     assert worker.interval_days(patient, Phase.PAUSED) is None
     assert services.clinic_setting(patient, "checkin_window_hours", 72) == 48
+    assert clinic.clinical_settings["checkin_renew_grace_hours"] == 6
 
 
 def test_a_reminder_after_the_window_closes_is_refused(admin_client_, clinic):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ketacare.alerts.models import Alert
 from ketacare.measures import services
 from ketacare.measures.models import CheckIn, CheckInEvent, Response
-from ketacare.measures.tests.conftest import fill
+from ketacare.measures.tests.conftest import deliver, fill
 
 
 def url(token, name="measures:link"):
@@ -102,7 +102,9 @@ def test_phq9_item9_creates_an_urgent_alert_in_the_same_request_and_shows_crisis
     assert (alert.kind, alert.severity, alert.status) == ("phq9_item9", "urgent", "open")
     assert alert.response.instrument == "phq9"
     assert alert.evidence["item"] == "9"
-    # the care team is emailed, without clinical detail
+    # the care team is emailed, without clinical detail or identifier, once it is committed
+    assert deliver()["sent"] == 1
+    assert checkin.patient.mrn not in f"{mail.outbox[-1].subject} {mail.outbox[-1].body}"
     assert mail.outbox[-1].to == [bob.user.email]
     assert "item" not in mail.outbox[-1].body.lower() and "phq" not in mail.outbox[-1].body.lower()
 
@@ -135,6 +137,7 @@ def test_an_expired_link_offers_a_new_one_sent_to_the_details_on_file(client, se
     assert response.status_code == 410 and b"Send me a new link" in response.content
     response = client.post(url(token, "measures:link_renew"), {"email": "attacker@evil.test"})
     assert b"new link is on its way" in response.content
+    deliver()
     assert mail.outbox[-1].to == [checkin.patient.email]
     new_token = re.search(r"/c/([\w-]+)/", mail.outbox[-1].body).group(1)
     assert new_token != token
@@ -147,6 +150,7 @@ def test_the_emailed_message_carries_a_link_and_no_clinical_details(
 ):
     checkin, _ = sent
     services.checkin_send(checkin, now=timezone.now())
+    deliver()
     body = mail.outbox[-1].body
     assert "/c/" in body
     for word in ("GAD", "PHQ", "anxiety", "ketamine", checkin.patient.mrn):
@@ -160,4 +164,5 @@ def test_asking_again_and_again_sends_one_new_link_per_ten_minutes(client, sent)
     checkin.links.update(expires_at=past, created_at=past - dt.timedelta(hours=72))
     for _ in range(3):
         client.post(url(token, "measures:link_renew"))
+    deliver()
     assert len(mail.outbox) == 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ketacare.alerts.models import Alert
 from ketacare.measures import services
 from ketacare.measures.models import Amendment, CheckIn, Response
+from ketacare.measures.tests.conftest import deliver
 
 
 def record(patient, code, value, days_ago, **extra):
@@ -143,6 +144,7 @@ def test_send_now_creates_and_sends_a_check_in(alice_client, patient):
     alice_client.post(reverse("measures:send_now", args=[patient.pk]))
     checkin = CheckIn.objects.get()
     assert checkin.status == "sent" and checkin.channel == "email"
+    deliver()
     assert mail.outbox[-1].to == [patient.email]
 
 
@@ -173,8 +175,11 @@ def test_missed_check_ins_are_on_the_coordinators_list_and_can_be_resent(
     mine = CheckIn.objects.get(patient=patient)
     alice_client.post(reverse("measures:resend", args=[mine.pk]), {"next": "https://evil.test/"})
     mine.refresh_from_db()
-    assert mine.status == "sent" and mine.expires_at > timezone.now()
-    assert mine.events.filter(event="resent").exists()
+    # Its time point is over: it stays missed, and a fresh ad-hoc check-in goes out instead.
+    assert mine.status == "missed" and mine.expires_at < timezone.now()
+    assert mine.events.filter(event="replaced").exists()
+    instead = CheckIn.objects.get(patient=patient, context="ad_hoc")
+    assert instead.status == "sent" and instead.instruments == ["gad7"]
     theirs = CheckIn.objects.get(patient=outsider_patient)
     assert alice_client.post(reverse("measures:resend", args=[theirs.pk])).status_code == 404
 
