@@ -6,7 +6,15 @@ from ketacare.alerts.models import Alert
 
 @admin.register(Alert)
 class AlertAdmin(SimpleHistoryAdmin):
-    list_display = ["triggered_at", "patient", "severity", "kind", "status", "assignee"]
+    list_display = [
+        "triggered_at",
+        "raised_at",
+        "patient",
+        "severity",
+        "kind",
+        "status",
+        "assignee",
+    ]
     list_filter = ["severity", "status", "kind"]
     readonly_fields = [
         "patient",
@@ -16,4 +24,5 @@ class AlertAdmin(SimpleHistoryAdmin):
         "evidence",
         "response",
         "triggered_at",
+        "raised_at",
     ]
