@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from ketacare.core import instruments
 from ketacare.core.instruments.change import compare
 from ketacare.measures.models import CheckIn, Response
@@ -98,16 +100,21 @@ def trajectory(patient: Patient, codes: tuple[str, ...] = ("gad7", "phq9")) -> l
     rows = Response.objects.filter(
         patient=patient, instrument__in=codes, total__isnull=False
     ).order_by("collected_at", "pk")
-    return [
-        {
-            "date": r.collected_at.date().isoformat(),
-            "at": r.collected_at.isoformat(),
-            "instrument": instruments.get(r.instrument).name,
-            "total": r.total,
-            "band": r.band,
-        }
-        for r in rows
-    ]
+    rows_out = []
+    for r in rows:
+        # In the zone of the clinic this request is for. `at` carries no offset on purpose:
+        # the chart then draws the clinic's wall-clock time whatever the browser's zone.
+        local = timezone.localtime(r.collected_at)
+        rows_out.append(
+            {
+                "date": local.date().isoformat(),
+                "at": local.replace(tzinfo=None).isoformat(timespec="minutes"),
+                "instrument": instruments.get(r.instrument).name,
+                "total": r.total,
+                "band": r.band,
+            }
+        )
+    return rows_out
 
 
 def open_checkins(patient: Patient) -> list[CheckIn]:
