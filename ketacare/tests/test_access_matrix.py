@@ -33,6 +33,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "accounts:2fa_recovery": ("GET", "staff"),
     "accounts:clinic_switch": ("POST", "staff"),
     "accounts:clinic_settings": ("GET", "admin"),
+    "accounts:clinic_crisis_lines": ("POST", "admin"),
     "measures:clinic_settings": ("GET", "admin"),
     "accounts:staff_list": ("GET", "admin"),
     "accounts:staff_invite": ("GET", "admin"),
