@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from ketacare.core import instruments
 from ketacare.measures.models import Response
@@ -21,6 +24,12 @@ class Explained:
     since_start: str
 
 
+def _day(at: dt.datetime) -> str:
+    """The day in the clinic's zone (the request's), e.g. "5 Mar"."""
+    local = timezone.localtime(at)
+    return f"{local.day} {local:%b}"
+
+
 def explain_scores(patient: Patient) -> list[Explained]:
     out = []
     for code, topic in WHAT_IT_MEASURES.items():
@@ -34,7 +43,7 @@ def explain_scores(patient: Patient) -> list[Explained]:
         definition = instruments.get(code)
         first, last = rows[0], rows[-1]
         latest = (
-            f"Your most recent {topic} score ({definition.name}, {last.collected_at:%d %b}) "
+            f"Your most recent {topic} score ({definition.name}, {_day(last.collected_at)}) "
             f"was {last.total} out of {definition.max_total}, which is in the "
             f"{last.band.lower()} range."
         )

@@ -32,6 +32,7 @@ def test_portal_progress_dates_are_in_the_clinics_zone(clinic, patient, patient_
     assert rows[0]["at"] == "2026-03-05T10:00"  # the chart draws clinic wall-clock time
     html = page.content.decode()
     assert "<td>2026-03-05</td>" in html and "2026-03-04" not in html
+    assert "(GAD-7, 5 Mar)" in html and "4 Mar" not in html
 
 
 def test_staff_see_the_same_answer_on_the_same_clinic_date(clinic, patient, alice_client):
