@@ -49,3 +49,21 @@ def test_a_request_never_leaves_its_clinic_zone_behind(clinic, patient_client):
     assert patient_client.get(reverse("portal:home")).status_code == 200
     # The test client serves requests on this thread: a leaked zone would show here.
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+def test_a_secure_link_page_takes_the_zone_of_its_check_ins_clinic(clinic, patient):
+    from ketacare.measures import link_views
+    from ketacare.measures.models import Context
+
+    clinic.time_zone = "Pacific/Kiritimati"
+    clinic.save(update_fields=["time_zone"])
+    checkin = services.checkin_create(
+        patient=patient, instruments_=["gad7"], context=Context.WEEKLY, due_at=timezone.now()
+    )
+    token = services.link_issue(checkin, timezone.now())
+    found, link = services.checkin_for_token(token)
+    try:
+        link_views._state(found, link)
+        assert timezone.get_current_timezone_name() == "Pacific/Kiritimati"
+    finally:
+        timezone.deactivate()
