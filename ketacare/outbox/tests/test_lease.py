@@ -29,6 +29,7 @@ def test_a_message_claimed_late_in_a_long_round_keeps_a_full_lease(db, settings)
         services._transmit = original
     # While it was being sent, the lease ran ~300 s from the claim (not from the round's
     # start, which would have lapsed 100 s before): no second worker could take it.
+    assert leases[0] is not None
     assert leases[0] >= timezone.now() + dt.timedelta(seconds=290)
     assert services.message_deliver(message_id=message.pk, now=timezone.now(), worker="w2") is None
     assert mail.outbox == []
