@@ -51,7 +51,9 @@ def test_the_worker_retries_a_sign_in_link_the_mail_server_refused(settings, pat
     assert "ConnectionRefusedError" in message.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_queued(later=dt.timedelta(minutes=2)) == {"sent": 1, "failed": 0}
-    path = re.search(r"https?://[^/\s]+(/portal/login/email/\S+/)", mail.outbox[0].body)[1]
+    found = re.search(r"https?://[^/\s]+(/portal/login/email/\S+/)", mail.outbox[0].body)
+    assert found is not None
+    path = found[1]
     c = Client()
     assert c.post(path).status_code == 302  # the link still works when it arrives
     assert "_auth_user_id" in c.session
