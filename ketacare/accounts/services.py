@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,32 +12,50 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import CRISIS_FIELDS, ApiToken, Clinic, Role, StaffMember, User
 from ketacare.lib.phones import phone_to_e164
 
 
-def _send_set_password_email(user: User, clinic: Clinic) -> None:
+def _queue_set_password_email(user: User, clinic: Clinic) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     context = {"user": user, "clinic": clinic, "url": settings.SITE_URL.rstrip("/") + path}
-    send_mail(
+    account_email_queue(
+        to=user.email,
         subject=render_to_string("emails/staff-invite-subject.txt", context).strip(),
-        message=render_to_string("emails/staff-invite-body.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("emails/staff-invite-body.txt", context),
+        ref=f"account:staff-invite:{user.pk}/",
+    )
+
+
+def _queue_kept_apart_email(email: str, clinic: Clinic) -> None:
+    context = {"clinic": clinic}
+    account_email_queue(
+        to=email,
+        subject=render_to_string("emails/accounts-kept-apart-subject.txt", context).strip(),
+        body=render_to_string("emails/accounts-kept-apart-staff-body.txt", context),
+        ref="account:kept-apart",
     )
 
 
 @transaction.atomic
 def staff_member_invite(
     *, clinic: Clinic, email: str, full_name: str, roles: list[str], title: str = "", by: User
-) -> StaffMember:
-    """Add a person to the clinic; a new user gets an email to set a password."""
+) -> StaffMember | None:
+    """Add a person to the clinic; a new user gets an email to set a password.
+
+    An address that belongs to a patient account (at any clinic) is never made staff, and
+    the admin is not told so: being a patient of a ketamine clinic is health information.
+    The caller answers as for any invitation; no member is created (None comes back) and
+    the address's owner is told, by email only, that someone tried.
+    """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and user.is_patient_user:
-        raise ValidationError({"email": "This address belongs to a patient account."})
+        _queue_kept_apart_email(user.email, clinic)
+        return None
     if user is not None and StaffMember.objects.filter(user=user, clinic=clinic).exists():
         raise ValidationError({"email": "This person is already on the clinic's staff."})
     is_new = user is None
@@ -50,7 +67,7 @@ def staff_member_invite(
     member._change_reason = "invited"  # type: ignore[attr-defined]
     member.save()
     if is_new:
-        transaction.on_commit(lambda: _send_set_password_email(user, clinic))
+        _queue_set_password_email(user, clinic)
     return member
 
 

@@ -23,12 +23,12 @@ from django.contrib.auth import login
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import User
 
 SALT = "ketacare.accounts.signin-confirm"
@@ -73,11 +73,11 @@ def confirmation_start(request: HttpRequest, user: User, *, next_url: str) -> No
     token = signing.dumps({"u": user.pk, "n": nonce}, salt=SALT)
     url = settings.SITE_URL.rstrip("/") + reverse("accounts:signin_confirm", args=[token])
     context = {"url": url, "minutes": LINK_MAX_AGE_SECONDS // 60, "user": user}
-    send_mail(
+    account_email_queue(  # queued: a mail server that is down must not make this a 500
+        to=user.email,
         subject="Finish signing in to ketacare",
-        message=render_to_string("accounts/emails/signin_confirm.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("accounts/emails/signin_confirm.txt", context),
+        ref=f"account:signin-confirm:{user.pk}/",
     )
 
 

@@ -9,14 +9,17 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from ketacare.accounts import services, stepup
 from ketacare.accounts.access import (
@@ -30,6 +33,7 @@ from ketacare.accounts.access import (
 from ketacare.accounts.forms import (
     ApiTokenForm,
     ClinicSettingsForm,
+    QueuedPasswordResetForm,
     SecondFactorForm,
     StaffEditForm,
     StaffInviteForm,
@@ -125,14 +129,11 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     if stage == Stage.VERIFIED and has_authenticator(user):
         messages.info(request, "Two-factor sign-in is already set up for your account.")
         return redirect("accounts:2fa_recovery")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    device = _pending_device(request, user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if _pending_code_matches(device, form.cleaned_data["code"]):
+            device = _pending_device_confirm(request, user, device)
             otp_login(request, device)
             request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
             return redirect("accounts:2fa_recovery")
@@ -142,6 +143,46 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     secret = base64.b32encode(device.bin_key).decode()
     context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
     return render(request, "accounts/2fa_setup.html", context)
+
+
+PENDING_TOTP_SESSION_KEY = "ketacare_totp_pending_key"
+
+
+def _pending_device(request: HttpRequest, user: User) -> TOTPDevice:
+    """The authenticator being enrolled, kept unsaved in this session only.
+
+    Saved before confirmation, the secret was shared by every session of the account: a
+    second session holding only the password saw it too and, once the owner confirmed,
+    could pass the second factor with it. The key lives in the enrolling session until
+    the code is confirmed, so no other session ever sees it.
+    """
+    key = request.session.get(PENDING_TOTP_SESSION_KEY)
+    if not isinstance(key, str):
+        key = random_hex(20)
+        request.session[PENDING_TOTP_SESSION_KEY] = key
+    return TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=False)
+
+
+def _pending_code_matches(device: TOTPDevice, code: str) -> bool:
+    if not code.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not totp.verify(int(code), device.tolerance):
+        return False
+    device.last_t, device.drift = totp.t(), totp.drift  # the same code is not taken twice
+    return True
+
+
+@transaction.atomic
+def _pending_device_confirm(request: HttpRequest, user: User, device: TOTPDevice) -> TOTPDevice:
+    """Save the device, confirmed. The account's other password-only sessions need not be
+    ended: from now on they are asked for a code from this device, whose secret only
+    this session has seen."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()  # left by older versions
+    device.confirmed = True
+    device.save()
+    del request.session[PENDING_TOTP_SESSION_KEY]
+    return device
 
 
 RECOVERY_SESSION_KEY = "ketacare_recovery_codes"
@@ -235,15 +276,14 @@ def staff_invite(request: StaffRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.staff_member_invite(
+            services.staff_member_invite(
                 clinic=request.membership.clinic, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(
-                request, f"{member.user.full_name} was added and emailed a sign-in link."
-            )
+            # The same words whether or not a member was made (see staff_member_invite).
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
 
@@ -320,6 +360,7 @@ password_reset = email_rate_limited(
 )(
     auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
+        form_class=QueuedPasswordResetForm,
         email_template_name="emails/password-reset-body.txt",
         subject_template_name="emails/password-reset-subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done"),

@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import Clinic, StaffMember, User
 from ketacare.core.phases import Phase, PhaseError, check_move
 from ketacare.lib.phones import phone_to_e164
@@ -187,7 +187,7 @@ def care_team_end(*, assignment: CareTeamMember, by: User) -> CareTeamMember:
     return assignment
 
 
-def _send_portal_invite(user: User, patient: Patient) -> None:
+def _queue_portal_invite(user: User, patient: Patient) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("portal:set_password", kwargs={"uidb64": uid, "token": token})
@@ -197,22 +197,42 @@ def _send_portal_invite(user: User, patient: Patient) -> None:
         "url": settings.SITE_URL.rstrip("/") + path,
     }
     # No clinical details in the message: only a greeting and a link.
-    send_mail(
+    account_email_queue(
+        to=user.email,
         subject=render_to_string("emails/portal-invite-subject.txt", context).strip(),
-        message=render_to_string("emails/portal-invite-body.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("emails/portal-invite-body.txt", context),
+        ref=f"account:portal-invite:{user.pk}/",
+        replaces_waiting=True,
+    )
+
+
+def _queue_kept_apart_email(email: str) -> None:
+    account_email_queue(
+        to=email,
+        subject=render_to_string("emails/accounts-kept-apart-subject.txt", {}).strip(),
+        body=render_to_string("emails/accounts-kept-apart-portal-body.txt", {}),
+        ref="account:kept-apart",
     )
 
 
 @transaction.atomic
-def patient_portal_invite(*, patient: Patient, by: User) -> User:
-    """Give the patient a portal account (or re-send the link) and email them a sign-in link."""
+def patient_portal_invite(*, patient: Patient, by: User) -> User | None:
+    """Give the patient a portal account (or re-send the link) and email them a sign-in link.
+
+    If the address already belongs to a patient account (here or at another clinic), no
+    portal account is linked and None comes back, but the caller answers as for any
+    invitation: saying "taken" would tell this clinic that the address is someone's patient
+    account somewhere. The address's owner gets a short email instead.
+    """
     if not patient.email:
         raise ValidationError({"email": "Add the patient's email address first."})
     user = patient.portal_user
     if user is None:
-        if User.objects.filter(email__iexact=patient.email).exists():
+        owner = User.objects.filter(email__iexact=patient.email).first()
+        if owner is not None and owner.is_patient_user:
+            _queue_kept_apart_email(owner.email)
+            return None
+        if owner is not None:
             raise ValidationError(
                 {"email": "This email address already belongs to another account."}
             )
@@ -221,6 +241,5 @@ def patient_portal_invite(*, patient: Patient, by: User) -> User:
         patient._history_user = by  # type: ignore[attr-defined]
         patient._change_reason = "portal account created"  # type: ignore[attr-defined]
         patient.save(update_fields=["portal_user", "updated_at"])
-    portal_user = user
-    transaction.on_commit(lambda: _send_portal_invite(portal_user, patient))
+    _queue_portal_invite(user, patient)
     return user

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import User
 
 SALT = "ketacare.portal.magic-link"
@@ -38,16 +38,22 @@ def user_for_token(token: str) -> User | None:
 
 
 def send_link(email: str) -> None:
-    """Email a sign-in link if the address belongs to a patient; say nothing either way."""
+    """Queue a sign-in link if the address belongs to a patient; say nothing either way.
+
+    Queued, not sent: the request must look the same whether or not the account exists
+    and whether or not the mail server is up. The worker sends within its interval (30 s
+    by default), well inside the link's lifetime; a newer request replaces a waiting link.
+    """
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None or not user.is_patient_user:
         return
     url = settings.SITE_URL.rstrip("/") + reverse("portal:magic_login", args=[make_token(user)])
     clinic = user.patient_record.clinic
     context = {"url": url, "clinic": clinic, "minutes": MAX_AGE_SECONDS // 60}
-    send_mail(
+    account_email_queue(
+        to=user.email,
         subject=f"Sign in to your {clinic.name} portal",
-        message=render_to_string("emails/portal-magic-link.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("emails/portal-magic-link.txt", context),
+        ref=f"account:portal-link:{user.pk}/",
+        replaces_waiting=True,
     )

@@ -4,6 +4,7 @@ Stages: anonymous; password only, no device yet; password only with a device (th
 attacker who has stolen a password); verified (password and second factor).
 """
 
+import base64
 import re
 
 import pytest
@@ -19,6 +20,10 @@ SETUP = reverse("accounts:2fa_setup")
 VERIFY = reverse("accounts:2fa_verify")
 RECOVERY = reverse("accounts:2fa_recovery")
 CODE_RE = re.compile(r"<code>([a-z2-7]{8})</code>")
+
+
+def _code_for(secret: str) -> str:
+    return f"{totp(base64.b32decode(secret)):06d}"
 
 
 def _code(device):
@@ -123,9 +128,9 @@ def test_without_a_device_recovery_and_verify_send_you_to_enrol(alice):
 
 def test_at_first_enrolment_the_codes_are_shown_once_right_after_the_code_is_confirmed(alice):
     c = _password_only(alice.user)
-    assert c.get(SETUP).status_code == 200
-    device = TOTPDevice.objects.get(user=alice.user)
-    assert c.post(SETUP, {"code": _code(device)})["Location"] == RECOVERY
+    page = c.get(SETUP)
+    assert page.status_code == 200
+    assert c.post(SETUP, {"code": _code_for(page.context["secret"])})["Location"] == RECOVERY
     codes = CODE_RE.findall(c.get(RECOVERY).content.decode())
     assert len(codes) == 10
     assert set(codes) == _owner_codes(alice.user)
@@ -190,3 +195,27 @@ def test_password_alone_cannot_mint_an_api_token_or_use_the_api(alice, enrolled)
     assert attacker.get("/api/v1/patients").status_code == 401
     # FHIR is not exempt: the session is sent to the code page; a token is still needed.
     assert attacker.get("/fhir/Questionnaire")["Location"].startswith(VERIFY)
+
+
+def test_a_second_password_only_session_never_sees_the_pending_secret(alice):
+    """The reported hole: two password-only sessions got the same unconfirmed secret, so
+    once A confirmed, B passed the second factor with a code from the copied secret."""
+    a, b = _password_only(alice.user), _password_only(alice.user)
+    secret_a = a.get(SETUP).context["secret"]
+    secret_b = b.get(SETUP).context["secret"]
+    assert secret_a != secret_b
+    assert a.get(SETUP).context["secret"] == secret_a  # stable within the enrolling session
+    assert a.post(SETUP, {"code": _code_for(secret_a)})["Location"] == RECOVERY
+    # B, still password-only, now needs A's device; its own copy of a secret is worthless.
+    response = b.post(VERIFY, {"code": _code_for(secret_b), "next": "/patients/"})
+    assert response.status_code == 200
+    assert b"did not match" in response.content
+    assert b.get(reverse("patients:list"))["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=alice.user).count() == 1
+
+
+def test_an_unconfirmed_enrolment_leaves_no_device_behind(alice):
+    c = _password_only(alice.user)
+    c.get(SETUP)
+    c.post(SETUP, {"code": "000000"})
+    assert not TOTPDevice.objects.filter(user=alice.user).exists()

@@ -4,6 +4,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from ketacare.accounts.tests.sending import send_queued
 from ketacare.audit.models import AccessAction, AccessEvent
 from ketacare.conftest import PASSWORD
 from ketacare.patients import services
@@ -26,11 +27,9 @@ def test_a_patient_signs_in_and_sees_their_own_record(patient_user, patient, bob
     )
 
 
-def test_a_patient_sets_a_password_from_the_invite(
-    alice, patient, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.patient_portal_invite(patient=patient, by=alice.user)
+def test_a_patient_sets_a_password_from_the_invite(alice, patient):
+    services.patient_portal_invite(patient=patient, by=alice.user)
+    send_queued()
     link = re.search(r"http://\S+", mail.outbox[0].body).group(0)
     c = Client()
     form_page = c.get(link, follow=True)
