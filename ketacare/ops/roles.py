@@ -32,11 +32,26 @@ def audit_tables() -> dict[str, list[str]]:
     return tables
 
 
+def database_cache_tables() -> set[str]:
+    """Tables of database caches (rate limits live there): the app reads and writes them,
+    but they belong to no model, so the model list alone would leave them out."""
+    from django.conf import settings
+
+    return {
+        str(conf["LOCATION"])
+        for conf in settings.CACHES.values()
+        if "DatabaseCache" in str(conf.get("BACKEND", ""))
+    }
+
+
 def app_role_grants(*, role: str) -> list[str]:
     """The SQL that gives `role` exactly the application's privileges, after any migration."""
     q = connection.ops.quote_name
     audit = audit_tables()
-    tables = sorted(set(connection.introspection.django_table_names(include_views=False)))
+    tables = sorted(
+        set(connection.introspection.django_table_names(include_views=False))
+        | database_cache_tables()
+    )
     statements = [
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {q(role)}",
         f"GRANT USAGE ON SCHEMA public TO {q(role)}",

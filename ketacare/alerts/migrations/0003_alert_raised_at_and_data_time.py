@@ -37,6 +37,9 @@ def _backfill_history(HistoricalAlert, connection):
             )
             guarded = cursor.fetchone() is not None
             if guarded:
+                # Deferred foreign-key checks from the updates above would make ALTER TABLE
+                # fail ("pending trigger events"): run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
             HistoricalAlert.objects.update(raised_at=models.F("triggered_at"))
             if guarded:

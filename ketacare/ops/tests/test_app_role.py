@@ -44,12 +44,12 @@ def test_the_app_works_normally_under_its_role(as_app_role, patient, alice, alic
     before = AccessEvent.objects.count()
     assert alice_client.get(f"/patients/{patient.pk}/").status_code == 200
     assert AccessEvent.objects.count() == before + 1
-    services.patient_update(patient=patient, by=alice.user, reason="moved", phone="+1 555 0111")
+    services.patient_update(patient=patient, by=alice.user, reason="moved", phone="+1 312 555 0111")
     assert patient.history.count() == 2
     _, secret = api_token_create(member=alice, name="integration")
     response = alice_client.get("/api/v1/patients", headers={"authorization": f"Bearer {secret}"})
     assert response.status_code == 200
-    assert Patient.objects.filter(pk=patient.pk, phone="+1 555 0111").exists()
+    assert Patient.objects.filter(pk=patient.pk, phone="+1 312 555 0111").exists()
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,8 @@ def test_the_app_role_cannot_erase_the_access_log(as_app_role, patient, alice, a
 
 
 def test_the_app_role_cannot_truncate_alter_or_rewrite_any_history_table(as_app_role, patient):
-    history = sorted(t for t in audit_tables() if t != "audit_accessevent")
+    # History tables are the audit tables that keep a user link (history_user_id).
+    history = sorted(t for t, columns in audit_tables().items() if columns)
     assert "patients_historicalpatient" in history
     for table in history:
         for sql in (
