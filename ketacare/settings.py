@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ketacare.outbox",
     "ketacare.api",
     "ketacare.ops",
+    "ketacare.demo",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.ketacare",
+                "ketacare.demo.context_processors.demo",
             ],
         },
     }
