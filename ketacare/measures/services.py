@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, User
-from ketacare.alerts.models import Alert
-from ketacare.alerts.services import alerts_from_flags
 from ketacare.core import instruments
 from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.core.instruments.base import InstrumentError, Score
+from ketacare.measures import hooks
+from ketacare.measures.hooks import RaisedSignal
 from ketacare.measures.models import (
     OPEN_STATUSES,
     Amendment,
@@ -80,7 +80,7 @@ def response_record(
     by: User | None = None,
     checkin: CheckIn | None = None,
     external_id: str = "",
-) -> tuple[Response, list[Alert]]:
+) -> tuple[Response, list[RaisedSignal]]:
     """Score and store one questionnaire; raise alerts for its flags at once.
 
     The time it was answered is checked here, so forms, the JSON API and FHIR share one
@@ -113,7 +113,7 @@ def response_record(
     response._history_user = by  # type: ignore[attr-defined]
     response._change_reason = f"recorded ({source})"  # type: ignore[attr-defined]
     response.save()
-    alerts = alerts_from_flags(
+    alerts = hooks.flags_raise(
         patient=patient,
         flags=score.flags,
         response=response,
@@ -155,7 +155,7 @@ def response_amend(
     response._change_reason = f"amended: {reason.strip()}"  # type: ignore[attr-defined]
     response.save(update_fields=["answers", "total", "band", "risk"])
     new_flags = [f for f in score.flags if f.code not in {x["code"] for x in response.flags}]
-    alerts_from_flags(
+    hooks.flags_raise(
         patient=response.patient,
         flags=new_flags,
         response=response,
@@ -490,7 +490,7 @@ def checkin_save_posted(*, checkin: CheckIn, data: Mapping[str, str], now: dt.da
 @transaction.atomic
 def checkin_submit(
     *, checkin: CheckIn, source: str, now: dt.datetime, by: User | None = None
-) -> tuple[list[Response], list[Alert]]:
+) -> tuple[list[Response], list[RaisedSignal]]:
     """Score every questionnaire in the draft and store them; raise alerts at once.
 
     All-or-nothing: if any answer is missing or wrong, nothing is stored and the
