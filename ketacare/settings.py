@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ketacare.alerts",
     "ketacare.outbox",
     "ketacare.api",
+    "ketacare.dashboard",
     "ketacare.ops",
     "ketacare.demo",
 ]
