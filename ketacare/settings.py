@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ketacare.accounts.middleware.StaffTwoFactorMiddleware",
+    # Each request starts and ends in UTC; access checks show the clinic's own zone.
+    "ketacare.accounts.clinic_time.ClinicTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 
+from ketacare.accounts.clinic_time import clinic_time_activate
 from ketacare.accounts.models import StaffMember, User
 from ketacare.accounts.permissions import Action, require
 from ketacare.audit.models import AccessAction
@@ -97,8 +97,7 @@ def staff_required(view: F) -> F:
         if membership is None:
             raise PermissionDenied("You are not an active member of any clinic.")
         request.membership = membership  # type: ignore[attr-defined]
-        # Times are stored in UTC and shown in the clinic's own time zone.
-        timezone.activate(membership.clinic.tz)
+        clinic_time_activate(membership.clinic)
         return view(request, *args, **kwargs)
 
     return cast(F, wrapper)
@@ -143,7 +142,7 @@ def patient_required(view: F) -> F:
             return redirect_to_login(request.get_full_path(), login_url="portal:login")
         patient = patient_for_portal_user(request.user)
         request.patient = patient  # type: ignore[attr-defined]
-        timezone.activate(patient.clinic.tz)
+        clinic_time_activate(patient.clinic)
         return view(request, *args, **kwargs)
 
     return cast(F, wrapper)

@@ -126,3 +126,38 @@ class SecondFactorForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().lower()
+
+
+class ClinicCrisisLinesForm(forms.Form):
+    """What the clinic's patients see on every page when they may be in danger.
+
+    The rules for each value are the model's validators (run by the service), so the form,
+    the admin and any import share one rule.
+    """
+
+    emergency_number = forms.CharField(
+        max_length=6,
+        required=False,
+        label="Emergency number",
+        help_text="What patients dial for an ambulance, e.g. 911 (US), 112 (EU), 999 (UK).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    crisis_line_name = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Crisis line",
+        help_text="e.g. 988 Suicide & Crisis Lifeline",
+    )
+    crisis_line_number = forms.CharField(
+        max_length=24,
+        required=False,
+        label="Crisis line number",
+        help_text="As it is dialled, e.g. 988 or +44 116 123.",
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    crisis_line_note = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Short note",
+        help_text="e.g. Call or text, any time, free.",
+    )

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -91,6 +93,45 @@ def validate_open_days(value: Any) -> None:
         raise ValidationError("Opening days must be a list of weekday numbers 0 (Mon) to 6 (Sun).")
 
 
+# Crisis help a clinic shows to its patients. The number is dialled from a patient's phone,
+# so it is ASCII digits with optional spaces or hyphens between them and a leading "+":
+# "988", "116 123", "+1 800-273-8255". The emergency number is digits only: 911, 112, 999.
+_DIAL_STRING = re.compile(r"\+?[0-9](?:[ -]?[0-9]){1,15}")
+_EMERGENCY_NUMBER = re.compile(r"[0-9]{2,6}")
+
+
+def validate_dial_string(value: str) -> None:
+    if not _DIAL_STRING.fullmatch(value):
+        raise ValidationError(
+            "Enter the number as it is dialled: digits, with spaces or hyphens between "
+            "them if you like, and a leading + for an international number (e.g. 988)."
+        )
+
+
+def validate_emergency_number(value: str) -> None:
+    if not _EMERGENCY_NUMBER.fullmatch(value):
+        raise ValidationError("Enter the emergency number as 2 to 6 digits, e.g. 911, 112 or 999.")
+
+
+def validate_plain_text(value: str) -> None:
+    """Short text patients read: letters, digits, spaces and ordinary punctuation only."""
+    for char in value:
+        category = unicodedata.category(char)
+        if char in "<>" or category.startswith("C") or category in ("So", "Sk", "Zl", "Zp"):
+            raise ValidationError(
+                "Use letters, digits and ordinary punctuation only (no symbols, emoji or "
+                "angle brackets)."
+            )
+
+
+CRISIS_FIELDS = ("emergency_number", "crisis_line_name", "crisis_line_number", "crisis_line_note")
+
+
+def dial_href(number: str) -> str:
+    """`tel:` form of a validated dial string: its digits, keeping a leading +."""
+    return ("+" if number.startswith("+") else "") + re.sub(r"[^0-9]", "", number)
+
+
 def _default_open_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
@@ -112,6 +153,17 @@ class Clinic(models.Model):
     # each key documented with its source in docs/clinical-settings.md.
     clinical_settings = models.JSONField(default=dict, blank=True)
     mrn_prefix = models.CharField(max_length=8, default="KC")
+    # Shown on every patient page in place of "your local emergency number".
+    emergency_number = models.CharField(
+        max_length=6, blank=True, validators=[validate_emergency_number]
+    )
+    crisis_line_name = models.CharField(max_length=80, blank=True, validators=[validate_plain_text])
+    crisis_line_number = models.CharField(
+        max_length=24, blank=True, validators=[validate_dial_string]
+    )
+    crisis_line_note = models.CharField(
+        max_length=120, blank=True, validators=[validate_plain_text]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -123,10 +175,25 @@ class Clinic(models.Model):
         return self.name
 
     def clean(self) -> None:
+        super().clean()
         if self.phone and not is_e164(self.phone):
             raise ValidationError(
                 {"phone": "This phone number could not be read; correct it (it is kept as typed)."}
             )
+        if self.crisis_line_name and not self.crisis_line_number:
+            raise ValidationError({"crisis_line_number": "Give the crisis line's number."})
+        if self.crisis_line_number and not self.crisis_line_name:
+            raise ValidationError({"crisis_line_name": "Give the crisis line's name."})
+        if self.crisis_line_note and not self.crisis_line_number:
+            raise ValidationError({"crisis_line_note": "A note needs a crisis line to go with."})
+
+    @property
+    def emergency_href(self) -> str:
+        return dial_href(self.emergency_number)
+
+    @property
+    def crisis_line_href(self) -> str:
+        return dial_href(self.crisis_line_number)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

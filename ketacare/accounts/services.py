@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from ketacare.accounts.models import ApiToken, Clinic, Role, StaffMember, User
+from ketacare.accounts.models import CRISIS_FIELDS, ApiToken, Clinic, Role, StaffMember, User
 from ketacare.lib.phones import phone_to_e164
 
 
@@ -126,3 +126,26 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def clinic_crisis_lines_update(
+    *,
+    clinic: Clinic,
+    emergency_number: str,
+    crisis_line_name: str,
+    crisis_line_number: str,
+    crisis_line_note: str,
+    by: User,
+) -> Clinic:
+    """Set the crisis help every patient page of the clinic shows; kept in the clinic's
+    history like its other settings."""
+    clinic.emergency_number = emergency_number.strip()
+    clinic.crisis_line_name = " ".join(crisis_line_name.split())
+    clinic.crisis_line_number = " ".join(crisis_line_number.split())
+    clinic.crisis_line_note = " ".join(crisis_line_note.split())
+    clinic.full_clean()
+    clinic._history_user = by  # type: ignore[attr-defined]
+    clinic._change_reason = "crisis lines changed"  # type: ignore[attr-defined]
+    clinic.save(update_fields=list(CRISIS_FIELDS))
+    return clinic

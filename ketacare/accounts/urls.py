@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ketacare.accounts import views
+from ketacare.accounts import clinic_views, views
 
 app_name = "accounts"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("2fa/recovery/", views.twofactor_recovery, name="2fa_recovery"),
     path("clinic/switch/", views.clinic_switch, name="clinic_switch"),
     path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
+    path(
+        "clinic/settings/crisis-lines/",
+        clinic_views.clinic_crisis_lines,
+        name="clinic_crisis_lines",
+    ),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/add/", views.staff_invite, name="staff_invite"),
     path("staff/<int:member_id>/", views.staff_edit, name="staff_edit"),

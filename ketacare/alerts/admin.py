@@ -7,7 +7,15 @@ from ketacare.audit.admin import PatientReadsLoggedAdmin
 
 @admin.register(Alert)
 class AlertAdmin(PatientReadsLoggedAdmin, SimpleHistoryAdmin):
-    list_display = ["triggered_at", "patient", "severity", "kind", "status", "assignee"]
+    list_display = [
+        "triggered_at",
+        "raised_at",
+        "patient",
+        "severity",
+        "kind",
+        "status",
+        "assignee",
+    ]
     list_filter = ["severity", "status", "kind"]
     readonly_fields = [
         "patient",
@@ -17,4 +25,5 @@ class AlertAdmin(PatientReadsLoggedAdmin, SimpleHistoryAdmin):
         "evidence",
         "response",
         "triggered_at",
+        "raised_at",
     ]

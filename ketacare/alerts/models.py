@@ -33,7 +33,13 @@ class Alert(models.Model):
     response = models.ForeignKey(
         "measures.Response", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
     )
-    triggered_at = models.DateTimeField()
+    # Two times, both shown: when the data that raised the alert was collected (the patient
+    # answered on Sunday night) and when ketacare raised the alert (the answer synced on
+    # Monday morning). A late sync must not make an old answer look fresh, nor hide it.
+    triggered_at = models.DateTimeField(
+        help_text="When the data that raised the alert was collected."
+    )
+    raised_at = models.DateTimeField(help_text="When ketacare raised the alert.")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

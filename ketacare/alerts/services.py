@@ -63,7 +63,12 @@ def alerts_from_flags(
     now: dt.datetime,
     evidence: dict[str, object],
 ) -> list[Alert]:
-    """Create one alert per flag, and its care-team notices, in the caller's transaction."""
+    """Create one alert per flag, and its care-team notices, in the caller's transaction.
+
+    The alert is dated by the answers that raised it (`response.collected_at`), and
+    separately by when it was raised (`now`).
+    """
+    triggered_at = response.collected_at if response is not None else now
     made = []
     for flag in flags:
         alert = Alert.objects.create(
@@ -73,7 +78,8 @@ def alerts_from_flags(
             status=AlertStatus.OPEN,
             title=flag.message[:200],
             response=response,
-            triggered_at=now,
+            triggered_at=triggered_at,
+            raised_at=now,
             evidence={**evidence, "flag": flag.code, "item": flag.item},
         )
         made.append(alert)

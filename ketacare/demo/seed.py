@@ -174,6 +174,10 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             "phone": "+13125550100",
             "mrn_prefix": "HL",
             "open_days": [0, 1, 2, 3, 4, 5],
+            "emergency_number": "911",
+            "crisis_line_name": "988 Suicide & Crisis Lifeline",
+            "crisis_line_number": "988",
+            "crisis_line_note": "Call or text, any time. It is free.",
         },
     )
     other, _ = Clinic.objects.get_or_create(
@@ -184,6 +188,10 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             "country": "GB",
             "phone": "+442079460000",  # Ofcom's range for drama
             "mrn_prefix": "NS",
+            "emergency_number": "999",
+            "crisis_line_name": "Samaritans",
+            "crisis_line_number": "116 123",
+            "crisis_line_note": "Call any time. It is free.",
         },
     )
     members = {

@@ -32,10 +32,11 @@ class QuestionnaireForm(forms.Form):
         self.born = born
         self.fields["collected_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         always_asked = {i.code for i in instrument.visible_items({})}
-        for item in instrument.items:
+        for number, item in enumerate(instrument.items, start=1):
             conditional = item.code not in always_asked
+            # Numbered by position as on the paper form; item codes are for storage only.
             self.fields[f"item_{item.code}"] = forms.TypedChoiceField(
-                label=f"{item.code}. {item.text}",
+                label=f"{number}. {item.text}",
                 help_text="Asked only when an earlier answer is Yes." if conditional else "",
                 choices=[(o.value, o.label) for o in item.options],
                 coerce=int,

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import patient_read_by_link
+from ketacare.accounts.clinic_time import clinic_time_activate
 from ketacare.accounts.models import User
 from ketacare.accounts.throttle import email_rate_limited
 from ketacare.measures import selectors, services
@@ -19,10 +20,15 @@ from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckI
 
 
 def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
-    """Return "ok", "unknown", "done", "expired" or "replaced" for a link."""
+    """Return "ok", "unknown", "done", "expired" or "replaced" for a link.
+
+    Every link view asks this first, so it is also where the page takes on the time
+    zone of the check-in's clinic.
+    """
     now = timezone.now()
     if checkin is None or link is None:
         return "unknown"
+    clinic_time_activate(checkin.patient.clinic)
     if checkin.status == CheckInStatus.SUBMITTED or link.used_at is not None:
         return "done"
     if link.revoked_at is not None:

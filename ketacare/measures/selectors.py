@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from ketacare.core import instruments
 from ketacare.core.reference_points import ScorePoint, Standing, standings
 from ketacare.measures.models import CheckIn, Response
@@ -147,10 +149,13 @@ def trajectory(patient: Patient, codes: tuple[str, ...] = ("gad7", "phq9")) -> l
     for r in rows:
         standing = by_response.get(r.pk)
         best = standing.best if standing else None
+        # In the zone of the clinic this request is for. `at` carries no offset on purpose:
+        # the chart then draws the clinic's wall-clock time whatever the browser's zone.
+        local = timezone.localtime(r.collected_at)
         out.append(
             {
-                "date": r.collected_at.date().isoformat(),
-                "at": r.collected_at.isoformat(),
+                "date": local.date().isoformat(),
+                "at": local.replace(tzinfo=None).isoformat(timespec="minutes"),
                 "instrument": instruments.get(r.instrument).name,
                 "total": r.total,
                 "band": r.band,

@@ -255,18 +255,20 @@ def _queue_message(checkin: CheckIn, token: str, *, now: dt.datetime, reminder: 
         "reminder": reminder,
     }
     ref = message_ref(checkin, reminder=reminder)
-    if channel == Channel.EMAIL:
-        message_queue(
-            channel=MessageChannel.EMAIL,
-            to=patient.email,
-            subject=render_to_string("emails/checkin-subject.txt", context).strip(),
-            body=render_to_string("emails/checkin-body.txt", context),
-            ref=ref,
-            now=now,
-        )
-    elif channel == Channel.SMS:
-        body = render_to_string("emails/checkin-sms.txt", context).strip()
-        message_queue(channel=MessageChannel.SMS, to=patient.phone, body=body, ref=ref, now=now)
+    # Times in a message are the clinic's, whatever process renders it (a worker runs in UTC).
+    with timezone.override(patient.clinic.tz):
+        if channel == Channel.EMAIL:
+            message_queue(
+                channel=MessageChannel.EMAIL,
+                to=patient.email,
+                subject=render_to_string("emails/checkin-subject.txt", context).strip(),
+                body=render_to_string("emails/checkin-body.txt", context),
+                ref=ref,
+                now=now,
+            )
+        elif channel == Channel.SMS:
+            body = render_to_string("emails/checkin-sms.txt", context).strip()
+            message_queue(channel=MessageChannel.SMS, to=patient.phone, body=body, ref=ref, now=now)
     return channel
 
 

@@ -7,7 +7,10 @@ when it is a reliable change (bigger than the questionnaire's usual ups and down
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from ketacare.core import instruments
 from ketacare.core.instruments.change import Direction
@@ -76,11 +79,17 @@ def since_best(s: Standing) -> str:
         return ""
     return (
         f"Your best score since treatment began was {s.best.point.total} "
-        f"({s.best.point.at:%d %b}). This one is {_points(s.from_best.delta)} higher, more "
+        f"({_day(s.best.point.at)}). This one is {_points(s.from_best.delta)} higher, more "
         "than the usual ups and downs. Feeling worse again after feeling better happens to "
         "some people, and it helps to say so early: your care team can see your scores; "
         "please contact the clinic to talk it through."
     )
+
+
+def _day(at: dt.datetime) -> str:
+    """The day in the clinic's zone (the request's), e.g. "5 Mar"."""
+    local = timezone.localtime(at)
+    return f"{local.day} {local:%b}"
 
 
 def explain_scores(patient: Patient) -> list[Explained]:
@@ -94,7 +103,7 @@ def explain_scores(patient: Patient) -> list[Explained]:
         latest = series[-1]
         band = definition.band_for(latest.point.total) or ""
         summary = (
-            f"Your most recent {topic} score ({definition.name}, {latest.point.at:%d %b}) "
+            f"Your most recent {topic} score ({definition.name}, {_day(latest.point.at)}) "
             f"was {latest.point.total} out of {definition.max_total}, which is in the "
             f"{band.lower()} range."
         )

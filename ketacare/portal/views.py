@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.accounts.forms import PortalLoginForm
+from ketacare.accounts.selectors import crisis_help_for_visitors
 from ketacare.accounts.throttle import email_rate_limited, posted_email
 from ketacare.accounts.views import PasswordLoginView
 from ketacare.measures import charts, selectors
@@ -43,6 +44,9 @@ class PortalLoginView(PasswordLoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
     next_page = "portal:home"
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        return {**super().get_context_data(**kwargs), "clinic": crisis_help_for_visitors()}
 
 
 @patient_required

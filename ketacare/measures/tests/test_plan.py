@@ -68,7 +68,7 @@ def test_plan_input_is_checked(alice_client, patient):
 
 
 def test_staff_schedule_the_post_dose_check_ins_for_a_dose(alice_client, patient):
-    when = timezone.localtime().replace(second=0, microsecond=0)
+    when = timezone.localtime(timezone=patient.clinic.tz).replace(second=0, microsecond=0)
     url = reverse("measures:dose_checkins", args=[patient.pk])
     alice_client.post(url, {"dosed_at": when.strftime("%Y-%m-%dT%H:%M")})
     assert sorted(CheckIn.objects.values_list("context", flat=True)) == ["post_24h", "post_7d"]

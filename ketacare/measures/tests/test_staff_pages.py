@@ -44,7 +44,10 @@ def test_the_scores_page_shows_bands_change_from_baseline_and_the_chart_data(ali
 
 
 def test_staff_enter_a_clinician_rated_questionnaire(alice_client, alice, patient):
-    data = {"context": "pre_dose", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    data = {
+        "context": "pre_dose",
+        "collected_at": timezone.localtime(timezone=patient.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
+    }
     data.update({f"item_{i}": "2" for i in range(1, 15)})
     response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "hama"]), data)
     assert response.status_code == 302
@@ -58,7 +61,10 @@ def test_staff_enter_a_clinician_rated_questionnaire(alice_client, alice, patien
 
 
 def test_a_missing_item_is_shown_beside_it_and_nothing_is_saved(alice_client, patient):
-    data = {"context": "ad_hoc", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    data = {
+        "context": "ad_hoc",
+        "collected_at": timezone.localtime(timezone=patient.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
+    }
     data.update({f"item_{i}": "1" for i in range(1, 7)})  # item 7 missing
     response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
     assert response.status_code == 200
@@ -69,7 +75,10 @@ def test_a_missing_item_is_shown_beside_it_and_nothing_is_saved(alice_client, pa
 def test_an_empty_cssrs_marks_every_question_asked_and_explains_the_conditional_ones(
     alice_client, patient
 ):
-    data = {"context": "ad_hoc", "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    data = {
+        "context": "ad_hoc",
+        "collected_at": timezone.localtime(timezone=patient.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
+    }
     response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "cssrs"]), data)
     assert response.content.count(b"Please answer this question.") == 3  # items 1, 2 and 6
     assert response.content.count(b"Asked only when an earlier answer is Yes.") == 4  # 3, 4, 5, 6a
@@ -82,7 +91,9 @@ def test_an_empty_cssrs_marks_every_question_asked_and_explains_the_conditional_
 
 
 def test_a_future_collection_time_is_refused(alice_client, patient):
-    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    future = (timezone.localtime(timezone=patient.clinic.tz) + dt.timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
     data = {"context": "ad_hoc", "collected_at": future, **{f"item_{i}": "1" for i in range(1, 8)}}
     response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
     assert b"in the future" in response.content
@@ -99,7 +110,7 @@ def test_an_unknown_instrument_is_a_404(alice_client, patient):
 def test_staff_entry_of_a_positive_cssrs_raises_an_urgent_alert(alice_client, patient):
     data = {
         "context": "ad_hoc",
-        "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "collected_at": timezone.localtime(timezone=patient.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
         "item_1": "1",
         "item_2": "1",
         "item_3": "1",
@@ -120,7 +131,7 @@ def test_a_correction_keeps_the_original_and_needs_a_reason(alice_client, alice,
     url = reverse("measures:response_amend", args=[patient.pk, stored.pk])
     data = {
         "context": "weekly",
-        "collected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "collected_at": timezone.localtime(timezone=patient.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
         **{f"item_{i}": "1" for i in range(1, 8)},
         "item_7": "3",
     }
