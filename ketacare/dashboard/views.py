@@ -14,13 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ketacare.accounts.access import (
-    StaffRequest,
-    patient_read_by_staff,
-    patients_for_staff,
-    patients_read_by_staff,
-    permission_required,
-)
+from ketacare.accounts.access import StaffRequest, permission_required
 from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import Action
 from ketacare.audit.models import AccessAction
@@ -31,6 +25,11 @@ from ketacare.dashboard.export import patient_fhir_bundle
 from ketacare.dashboard.forms import TrailFilterForm
 from ketacare.dashboard.trail import patient_audit_trail
 from ketacare.patients import selectors
+from ketacare.patients.access import (
+    patient_read_by_staff,
+    patients_for_staff,
+    patients_read_by_staff,
+)
 from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PhaseChangeForm
 
 PAGE_SIZE = 25

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ketacare.accounts.access import patient_read_by_link
 from ketacare.accounts.clinic_time import clinic_time_activate
 from ketacare.accounts.models import User
 from ketacare.accounts.throttle import email_rate_limited
 from ketacare.measures import selectors, services
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
+from ketacare.patients.access import patient_read_by_link
 
 
 def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:

@@ -13,14 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from ketacare.accounts.access import (
-    StaffRequest,
-    patient_for_staff,
-    patient_read_by_staff,
-    patients_for_staff,
-    patients_read_by_staff,
-    permission_required,
-)
+from ketacare.accounts.access import StaffRequest, permission_required
 from ketacare.accounts.clinic_settings import PLAN_PHASES, ClinicalSettings
 from ketacare.accounts.permissions import Action
 from ketacare.audit.models import AccessAction
@@ -44,6 +37,12 @@ from ketacare.measures.models import (
     MeasurementPlan,
     Response,
     Source,
+)
+from ketacare.patients.access import (
+    patient_for_staff,
+    patient_read_by_staff,
+    patients_for_staff,
+    patients_read_by_staff,
 )
 from ketacare.patients.models import Patient
 

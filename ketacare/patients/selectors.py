@@ -1,4 +1,4 @@
-"""Reads of patient data. Access is decided in accounts.access; these only shape data."""
+"""Reads of patient data. Access is decided in patients.access; these only shape data."""
 
 from __future__ import annotations
 

@@ -6,16 +6,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ketacare.accounts.access import (
-    StaffRequest,
-    patient_for_staff,
-    patient_read_by_staff,
-    permission_required,
-    staff_required,
-)
+from ketacare.accounts.access import StaffRequest, permission_required, staff_required
 from ketacare.accounts.permissions import Action, require_move_to
 from ketacare.lib.forms import add_errors
 from ketacare.patients import services
+from ketacare.patients.access import patient_for_staff, patient_read_by_staff
 from ketacare.patients.forms import CareTeamAddForm, PatientForm, PhaseChangeForm
 from ketacare.patients.models import CareTeamMember
 
