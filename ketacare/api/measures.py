@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ketacare.accounts.permissions import Action
 from ketacare.api.patients import ERRORS, _acting, _patient
@@ -155,7 +155,10 @@ def _listed(r: Response, standing: Standing | None) -> ResponseListed:
 
 class ResponseIn(Schema):
     instrument: str = Field(description="An instrument code from /instruments, e.g. gad7")
-    answers: dict[str, int] = Field(description="Answer per item code, e.g. {'1': 2, '2': 0}")
+    # Strict: `true` or "2" is not an answer (the same rule as FHIR and the core's validate).
+    answers: dict[str, StrictInt] = Field(
+        description="Answer per item code, whole numbers, e.g. {'1': 2, '2': 0}"
+    )
     context: Context = Context.AD_HOC
     collected_at: dt.datetime | None = Field(
         None,

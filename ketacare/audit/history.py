@@ -22,6 +22,7 @@ from django.db import connections
 from django.db.models import Model, ProtectedError
 
 from ketacare.audit.models import AccessEvent
+from ketacare.audit.sqlite import ERASABLE
 
 MESSAGE = "history is append-only"
 
@@ -54,7 +55,13 @@ def refuse_erasing_an_actor(sender: Any, instance: Model, **kwargs: Any) -> None
 
 
 def install_append_only_triggers(using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: make every historical table refuse UPDATE (idempotent)."""
+    """post_migrate: make every historical table refuse UPDATE and DELETE (idempotent).
+
+    DELETE matters as much as UPDATE: simple-history ships commands that prune history
+    (`clean_old_history`), and a raw DELETE would erase who changed what. On SQLite the
+    DELETE guard lets only the test database's flush through (see audit/sqlite.py); on
+    PostgreSQL the test flush uses TRUNCATE, which row triggers do not see.
+    """
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     tables = [m._meta.db_table for m in historical_models() if m._meta.db_table in existing]
@@ -65,6 +72,11 @@ def install_append_only_triggers(using: str = "default", **kwargs: Any) -> None:
                     f'CREATE TRIGGER IF NOT EXISTS "{table}_append_only" BEFORE UPDATE ON '
                     f"\"{table}\" BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"
                 )
+                cursor.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{table}_no_delete" BEFORE DELETE ON '
+                    f'"{table}" WHEN NOT {ERASABLE}() '
+                    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"
+                )
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE OR REPLACE FUNCTION ketacare_history_append_only() RETURNS trigger "
@@ -72,6 +84,6 @@ def install_append_only_triggers(using: str = "default", **kwargs: Any) -> None:
             )
             for table in tables:
                 cursor.execute(
-                    f'CREATE OR REPLACE TRIGGER "{table}_append_only" BEFORE UPDATE ON '
-                    f'"{table}" FOR EACH ROW EXECUTE FUNCTION ketacare_history_append_only();'
+                    f'CREATE OR REPLACE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE '
+                    f'ON "{table}" FOR EACH ROW EXECUTE FUNCTION ketacare_history_append_only();'
                 )

@@ -37,7 +37,13 @@ KINDS = {
 SYSTEM = "system"
 CHECKIN_STEPS = {
     "created": "Check-in scheduled",
+    "queued": "Check-in message queued",
     "sent": "Check-in sent",
+    "send_failed": "Check-in message failed (will retry)",
+    "undelivered": "Check-in could not be sent",
+    "reminder_queued": "Check-in reminder queued",
+    "remind_failed": "Check-in reminder failed (will retry)",
+    "replaced": "Missed check-in: a new one sent instead",
     "resent": "Check-in re-sent",
     "reminded": "Check-in reminder sent",
     "opened": "Check-in opened",

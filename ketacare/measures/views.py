@@ -121,7 +121,7 @@ def measurement_plan(request: StaffRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @permission_required(Action.DOSE_FOLLOW_UP)
 def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     form = DoseTimeForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -224,7 +224,7 @@ def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> 
 @require_POST
 @permission_required(Action.CHECKIN_SEND)
 def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     now = timezone.now()
     checkin = services.checkin_create(
         patient=patient, instruments_=["gad7", "phq9"], context=Context.AD_HOC, due_at=now, now=now

@@ -110,11 +110,17 @@ def _transmit(message: Message) -> str:
 
 
 def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool | None:
-    """Claim one message and send it. True sent, False failed (recorded), None not ours."""
-    lease_until = now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    """Claim one message and send it. True sent, False failed (recorded), None not ours.
+
+    The lease runs from the moment of the claim, not from the start of the round: late in
+    a long round (slow mail server, time-outs) a lease counted from the round's start would
+    already have lapsed, and a second worker would send the same message again.
+    """
+    claimed_at = max(now, timezone.now())
+    lease_until = claimed_at + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     claimed = (
         Message.objects.filter(pk=message_id, status=MessageStatus.PENDING)
-        .filter(_unleased(now))
+        .filter(_unleased(claimed_at))
         .update(claimed_by=worker[:80], lease_until=lease_until, attempts=F("attempts") + 1)
     )
     if not claimed:

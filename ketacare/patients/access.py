@@ -56,11 +56,22 @@ def patients_for_staff(user: User, *, clinic_id: int | None = None) -> PatientQu
     return Patient.objects.filter(clinic_id__in=clinic_ids)
 
 
-def patient_for_staff(user: User, patient_id: int) -> Patient:
-    """Return one patient the staff user may see, or 404 (an outsider learns nothing)."""
-    if user.is_patient_user:
+def patient_for_staff(member: StaffMember, patient_id: int) -> Patient:
+    """Return one patient of the clinic this membership acts in, or 404.
+
+    The clinic is the member's, not any clinic the person works at: a role is held in one
+    clinic, and what it allows is checked against that membership, so the patient must be
+    that clinic's too (a prescriber in one clinic is no prescriber for another's patients).
+    An outsider learns nothing: another clinic's patient is "no such patient".
+    """
+    if member.user.is_patient_user:
         raise PermissionDenied("This page is for clinic staff.")
-    patient = patients_for_staff(user).select_related("clinic").filter(pk=patient_id).first()
+    patient = (
+        patients_for_staff(member.user, clinic_id=member.clinic_id)
+        .select_related("clinic")
+        .filter(pk=patient_id)
+        .first()
+    )
     if patient is None:
         raise Http404("No such patient.")
     return patient
@@ -70,7 +81,7 @@ def patient_read_by_staff(
     request: StaffRequest, patient_id: int, *, action: str = AccessAction.VIEW_PAGE
 ) -> Patient:
     """Return a patient for a staff page that shows their data, and log the read."""
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     access_record(actor=request.user, patients=[patient], action=action, request=request)
     return patient
 
@@ -97,9 +108,7 @@ def patient_for_member(
     """Return a patient of this membership's clinic only (an API token acts for one clinic,
     even if its owner works at several), or 404. With `request`, log the read as `action`
     (a write that answers with the record is a read too)."""
-    patient = patient_for_staff(member.user, patient_id)
-    if patient.clinic_id != member.clinic_id:
-        raise Http404("No such patient.")
+    patient = patient_for_staff(member, patient_id)
     if request is not None:
         access_record(actor=member.user, patients=[patient], action=action, request=request)
     return patient

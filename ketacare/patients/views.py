@@ -41,7 +41,7 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")
         # Re-read the stored values: the ModelForm wrote the new ones onto `patient`.
-        stored = patient_for_staff(request.user, patient_id)
+        stored = patient_for_staff(request.membership, patient_id)
         try:
             services.patient_update(patient=stored, by=request.user, reason=reason, **data)
         except ValidationError as exc:
@@ -56,7 +56,7 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     require_move_to(request.membership, request.POST.get("to_phase", ""))
     form = PhaseChangeForm(request.POST, current=patient.phase, member=request.membership)
     if form.is_valid():
@@ -77,7 +77,7 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
 @require_POST
 @permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     form = CareTeamAddForm(request.POST, clinic=patient.clinic)
     if form.is_valid():
         try:
@@ -95,7 +95,7 @@ def care_team_add(request: StaffRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @permission_required(Action.CARE_TEAM_MANAGE)
 def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     assignment = get_object_or_404(CareTeamMember, pk=assignment_id, patient=patient)
     services.care_team_end(assignment=assignment, by=request.user)
     messages.success(request, f"{assignment.staff_member.user.full_name} left the care team.")
@@ -105,7 +105,7 @@ def care_team_end(request: StaffRequest, patient_id: int, assignment_id: int) ->
 @require_POST
 @permission_required(Action.PORTAL_INVITE)
 def patient_portal_invite(request: StaffRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_staff(request.user, patient_id)
+    patient = patient_for_staff(request.membership, patient_id)
     try:
         services.patient_portal_invite(patient=patient, by=request.user)
     except ValidationError as exc:

@@ -120,9 +120,13 @@ def test_staff_edit_saves_unchanged(admin_client_, bob):
     assert bob.roles == ["nurse"] and bob.is_active
 
 
-def test_check_in_plan_and_clinic_defaults_save_unchanged(admin_client_, patient):
-    for url in (reverse("measures:plan", args=[patient.pk]), reverse("measures:clinic_settings")):
-        response = admin_client_.post(url, submitted(admin_client_.get(url).content.decode()))
+def test_check_in_plan_and_clinic_defaults_save_unchanged(alice_client, admin_client_, patient):
+    # The plan is a clinician's (prescriber Alice); the clinic defaults the clinic admin's.
+    for client, url in (
+        (alice_client, reverse("measures:plan", args=[patient.pk])),
+        (admin_client_, reverse("measures:clinic_settings")),
+    ):
+        response = client.post(url, submitted(client.get(url).content.decode()))
         assert response.status_code == 302, url
 
 

@@ -43,6 +43,8 @@ READS: dict[str, list[tuple[str, str | None, Any]]] = {
     "accounts:password_reset_confirm": [("GET", None, None)],
     "accounts:password_reset_complete": [("GET", None, None)],
     "accounts:signin_confirm": [("GET", None, None)],
+    "accounts:clinic_crisis_lines": [("POST", None, {})],
+    "outbox:sms_status": [("POST", None, {})],
     "accounts:2fa_setup": [("GET", None, None)],
     "accounts:2fa_verify": [("GET", None, None)],
     "accounts:2fa_recovery": [("GET", None, None)],
@@ -252,6 +254,7 @@ def _patient_rows(walk: dict[str, Any]) -> dict[type, Any]:
         severity="warning",
         title="Test alert",
         triggered_at=timezone.now(),
+        raised_at=timezone.now(),
     )
     client_for(walk["admin"].user).get(reverse("patients:detail", args=[walk["patient"].pk]))
     return {

@@ -231,3 +231,16 @@ def test_the_responses_list_carries_baseline_and_best(client, auth, patient, ali
     assert latest["relapse_from_best"] is True
     assert middle["best"] is None and middle["relapse_from_best"] is False
     assert first["baseline"]["response_id"] == first["id"] and first["baseline"]["change"] is None
+
+
+@pytest.mark.parametrize("value", [True, False, "2", 1.0])
+def test_an_answer_that_is_not_a_whole_number_is_refused_as_in_fhir(client, auth, patient, value):
+    answers = {str(i): 0 for i in range(1, 8)} | {"1": value}
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/responses",
+        {"instrument": "gad7", "answers": answers},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 422, response.content
+    assert not Response.objects.exists()

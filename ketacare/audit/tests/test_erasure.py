@@ -96,6 +96,24 @@ def test_history_rows_cannot_be_rewritten_with_raw_sql(edited_by_root, root):
     assert _last_editor(edited_by_root) == root
 
 
+def test_history_rows_cannot_be_deleted_with_raw_sql_or_the_prune_command(edited_by_root, root):
+    """Found by attacking the build: history could be pruned on SQLite (UPDATE was refused,
+    DELETE was not), by raw SQL or simple-history's own `clean_old_history`."""
+    from django.core.management import call_command
+
+    table = Patient.history.model._meta.db_table
+    before = Patient.history.count()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        call_command("clean_old_history", "--auto", "--days", "0", verbosity=0)
+    assert Patient.history.count() == before
+
+
 def test_every_history_table_has_the_append_only_trigger(db):
     """Row triggers fire only on rows: check each table carries one (the patient's history
     above shows it refusing); a new app's historical table is covered after migrate."""

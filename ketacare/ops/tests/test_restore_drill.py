@@ -102,8 +102,35 @@ def working_clinic(transactional_db, patient, alice, bob) -> Iterator[None]:
     client = client_for(alice.user)
     for _ in range(3):
         assert client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert client.get("/patients/").status_code == 200  # a list read names each patient shown
     api_token_create(member=alice, name="drill")
     assert AccessEvent.objects.count() >= 3
+    # A row in every history table, so each one's append-only trigger is tried on the copy:
+    # a PHQ-9 with item 9 above 0 (a response and its alert), a check-in, a check-in plan.
+    from django.utils import timezone
+
+    from ketacare.measures import services as measures
+    from ketacare.patients.services import care_team_add
+
+    now = timezone.now()
+    care_team_add(patient=patient, staff_member=bob, role="nurse", by=alice.user)
+    measures.response_record(
+        patient=patient,
+        instrument="phq9",
+        answers={**{str(i): 0 for i in range(1, 9)}, "9": 1},
+        context="ad_hoc",
+        source="staff",
+        collected_at=now,
+        by=alice.user,
+    )
+    measures.checkin_create(patient=patient, instruments_=["gad7"], context="weekly", due_at=now)
+    measures.measurement_plan_save(
+        patient=patient,
+        calendar_instruments=["gad7"],
+        interval_days={},
+        after_dose=True,
+        by=alice.user,
+    )
     yield
 
 

@@ -125,7 +125,7 @@ def texting_patient(clinic, alice):
         by=alice.user,
         given_name="Text",
         family_name="Me",
-        phone="+1 555 0142",
+        phone="+1 312 555 0142",
         preferred_contact="sms",
         birth_date=dt.date(1980, 1, 1),
     )

@@ -83,7 +83,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0002_clinic_country"),
+        ("accounts", "0004_merge_20261122_0411"),
         ("patients", "0001_initial"),
     ]
 
