@@ -8,13 +8,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from ketacare.accounts import services
-from ketacare.accounts.access import StaffRequest, clinic_admin_required
+from ketacare.accounts.access import StaffRequest, permission_required
 from ketacare.accounts.forms import ClinicCrisisLinesForm
 from ketacare.accounts.models import CRISIS_FIELDS
+from ketacare.accounts.permissions import Action
 from ketacare.lib.forms import add_errors
 
 
-@clinic_admin_required
+@permission_required(Action.CLINIC_SETTINGS)
 def clinic_crisis_lines(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
     initial = {name: getattr(clinic, name) for name in CRISIS_FIELDS}

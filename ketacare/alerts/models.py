@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -39,7 +40,9 @@ class Alert(models.Model):
     triggered_at = models.DateTimeField(
         help_text="When the data that raised the alert was collected."
     )
-    raised_at = models.DateTimeField(help_text="When ketacare raised the alert.")
+    raised_at = models.DateTimeField(
+        default=timezone.now, help_text="When ketacare raised the alert."
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

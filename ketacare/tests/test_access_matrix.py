@@ -108,7 +108,7 @@ ROUTES: dict[str, Route] = {
     "accounts:2fa_recovery": Route(GP, "staff"),
     "accounts:clinic_switch": Route(PO, "staff"),
     "accounts:clinic_settings": Route(GP, Action.CLINIC_SETTINGS),
-    "accounts:clinic_crisis_lines": Route(PO, Action.CLINIC_SETTINGS),
+    "accounts:clinic_crisis_lines": Route(GP, Action.CLINIC_SETTINGS),
     "measures:clinic_settings": Route(GP, Action.CLINIC_SETTINGS),
     "accounts:staff_list": Route(G, Action.STAFF_MANAGE),
     "accounts:staff_invite": Route(GP, Action.STAFF_MANAGE),

@@ -43,7 +43,7 @@ READS: dict[str, list[tuple[str, str | None, Any]]] = {
     "accounts:password_reset_confirm": [("GET", None, None)],
     "accounts:password_reset_complete": [("GET", None, None)],
     "accounts:signin_confirm": [("GET", None, None)],
-    "accounts:clinic_crisis_lines": [("POST", None, {})],
+    "accounts:clinic_crisis_lines": [("GET", None, None), ("POST", None, {})],
     "outbox:sms_status": [("POST", None, {})],
     "accounts:2fa_setup": [("GET", None, None)],
     "accounts:2fa_verify": [("GET", None, None)],

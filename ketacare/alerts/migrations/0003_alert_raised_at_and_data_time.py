@@ -22,16 +22,49 @@ def _data_time(alert):
     return alert.triggered_at
 
 
+def _backfill_history(HistoricalAlert, connection):
+    """Fill the new column of the history rows. History is append-only (a trigger refuses
+    UPDATE, installed after every migrate); a schema change is the one writer allowed to
+    fill a column it just added, so the guard is lifted for this statement only. On
+    SQLite the trigger is dropped and put back by the post-migrate step; on PostgreSQL it
+    is disabled and enabled again in the same transaction (migrations run as the owner)."""
+    table = HistoricalAlert._meta.db_table
+    trigger = f"{table}_append_only"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal", [trigger]
+            )
+            guarded = cursor.fetchone() is not None
+            if guarded:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
+            HistoricalAlert.objects.update(raised_at=models.F("triggered_at"))
+            if guarded:
+                cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
+        else:
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
+            HistoricalAlert.objects.update(raised_at=models.F("triggered_at"))
+            # Put the guard back at once (post-migrate would too): identical to audit.history.
+            cursor.execute(
+                f'CREATE TRIGGER IF NOT EXISTS "{trigger}" BEFORE UPDATE ON "{table}" '
+                "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;"
+            )
+
+
 def split_raised_from_data_time(apps, schema_editor):
     """Until now `triggered_at` held when the alert was raised; keep that as `raised_at`
     and date the alert by its data."""
+    from django.db import connection
+
     Alert = apps.get_model("alerts", "Alert")
     HistoricalAlert = apps.get_model("alerts", "HistoricalAlert")
     for alert in Alert.objects.select_related("response").iterator(chunk_size=500):
         alert.raised_at = alert.triggered_at
         alert.triggered_at = _data_time(alert)
         alert.save(update_fields=["raised_at", "triggered_at"])
-    HistoricalAlert.objects.update(raised_at=models.F("triggered_at"))
+    _backfill_history(
+        HistoricalAlert, schema_editor.connection if schema_editor is not None else connection
+    )
 
 
 class Migration(migrations.Migration):
