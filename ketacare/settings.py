@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "ketacare.alerts",
     "ketacare.outbox",
     "ketacare.api",
+    "ketacare.dashboard",
     "ketacare.ops",
+    "ketacare.demo",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.ketacare",
+                "ketacare.demo.context_processors.demo",
             ],
         },
     }

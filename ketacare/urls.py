@@ -3,13 +3,20 @@ from django.urls import include, path
 
 from ketacare.accounts import views as account_views
 from ketacare.api.api import api
+from ketacare.dashboard import urls as dashboard_urls
+from ketacare.patients import urls as patient_urls
 
 admin.site.site_header = "ketacare technical admin"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("ketacare.accounts.urls")),
-    path("patients/", include("ketacare.patients.urls")),
+    # One `patients` namespace: the record's writes (patients) and the pages that read
+    # across apps (dashboard) keep the URL names they always had.
+    path(
+        "patients/",
+        include((dashboard_urls.urlpatterns + patient_urls.urlpatterns, "patients")),
+    ),
     path("portal/", include("ketacare.portal.urls")),
     path("", include("ketacare.measures.urls")),
     path("api/v1/", api.urls),

@@ -14,11 +14,6 @@ def ketacare(request: HttpRequest) -> dict[str, Any]:
     # `can.<action>`: menus and buttons ask the same table as the views (permissions.py).
     context: dict[str, Any] = {"DEMO": settings.DEMO, "can": Permissions(None)}
     user = getattr(request, "user", None)
-    if settings.DEMO and (user is None or not user.is_authenticated):
-        from ketacare.lib.demo import DEMO_PASSWORD, demo_logins
-
-        context["demo_logins"] = demo_logins()
-        context["demo_password"] = DEMO_PASSWORD
     if user is None or not user.is_authenticated or getattr(user, "is_patient_user", False):
         return context
     membership = getattr(request, "membership", None) or current_membership(request)

@@ -1,6 +1,6 @@
 """What each role may do, in one table.
 
-`access.py` answers *whose* records a person may reach (their clinic's, their own);
+`patients/access.py` answers *whose* records a person may reach (their clinic's, their own);
 this module answers *what* they may do there. Views (`permission_required`), the JSON
 API and FHIR (`require`), and templates (`can.<action>` from the context processor)
 all ask `can(member, action)`, so a menu never offers what the server would refuse.

@@ -7,7 +7,6 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from ketacare.accounts.access import patient_for_member, patients_for_staff
 from ketacare.accounts.models import ApiToken, StaffMember
 from ketacare.accounts.permissions import Action, require, require_move_to
 from ketacare.api.schemas import (
@@ -25,6 +24,7 @@ from ketacare.audit.models import AccessAction
 from ketacare.audit.services import access_record
 from ketacare.core.phases import Phase
 from ketacare.patients import selectors, services
+from ketacare.patients.access import patient_for_member, patients_for_staff
 from ketacare.patients.models import Patient
 
 router = Router(tags=["patients"])

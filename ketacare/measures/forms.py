@@ -6,12 +6,18 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from ketacare.accounts.clinic_settings import (
+    INTERVAL_DAYS,
+    PLAN_PHASES,
+    REMINDER_HOURS,
+    RENEW_GRACE_HOURS,
+    WINDOW_HOURS,
+)
 from ketacare.core import instruments
 from ketacare.core.clinical_time import EARLIEST_YEAR, clinical_time_problem
 from ketacare.core.instruments.base import Instrument
 from ketacare.lib.forms import IsoDateTimeLocalInput
 from ketacare.measures.models import Context
-from ketacare.measures.services import PLAN_PHASES
 
 
 class QuestionnaireForm(forms.Form):
@@ -84,16 +90,18 @@ class MeasurementPlanForm(forms.Form):
         error_messages={"required": "Choose at least one questionnaire."},
     )
     interval_induction = forms.IntegerField(
-        min_value=0,
-        max_value=90,
+        min_value=INTERVAL_DAYS.low,
+        max_value=INTERVAL_DAYS.high,
         label="Every … days in induction",
         help_text="0 turns calendar check-ins off in this phase.",
     )
     interval_maintenance = forms.IntegerField(
-        min_value=0, max_value=90, label="Every … days in maintenance"
+        min_value=INTERVAL_DAYS.low,
+        max_value=INTERVAL_DAYS.high,
+        label="Every … days in maintenance",
     )
     interval_paused = forms.IntegerField(
-        min_value=0, max_value=90, label="Every … days while paused"
+        min_value=INTERVAL_DAYS.low, max_value=INTERVAL_DAYS.high, label="Every … days while paused"
     )
     after_dose = forms.BooleanField(
         required=False, label="Check-ins 24 hours and 7 days after each dose"
@@ -125,19 +133,19 @@ class DoseTimeForm(forms.Form):
 
 class ClinicCheckinSettingsForm(forms.Form):
     window_hours = forms.IntegerField(
-        min_value=12,
-        max_value=336,
+        min_value=WINDOW_HOURS.low,
+        max_value=WINDOW_HOURS.high,
         label="A check-in stays open for … hours",
         help_text="After this it counts as missed and appears on the coordinator's list.",
     )
     reminder_hours = forms.IntegerField(
-        min_value=1,
-        max_value=335,
+        min_value=REMINDER_HOURS.low,
+        max_value=REMINDER_HOURS.high,
         label="Send one reminder after … hours",
     )
     renew_grace_hours = forms.IntegerField(
-        min_value=0,
-        max_value=72,
+        min_value=RENEW_GRACE_HOURS.low,
+        max_value=RENEW_GRACE_HOURS.high,
         label="A new link may keep a check-in open up to … hours past its window",
         help_text=(
             "Answers given later no longer describe the time point (e.g. 24 hours after a "
@@ -145,13 +153,17 @@ class ClinicCheckinSettingsForm(forms.Form):
         ),
     )
     interval_induction = forms.IntegerField(
-        min_value=0,
-        max_value=90,
+        min_value=INTERVAL_DAYS.low,
+        max_value=INTERVAL_DAYS.high,
         label="Calendar check-in every … days in induction",
         help_text="0 turns calendar check-ins off.",
     )
-    interval_maintenance = forms.IntegerField(min_value=0, max_value=90, label="… in maintenance")
-    interval_paused = forms.IntegerField(min_value=0, max_value=90, label="… while paused")
+    interval_maintenance = forms.IntegerField(
+        min_value=INTERVAL_DAYS.low, max_value=INTERVAL_DAYS.high, label="… in maintenance"
+    )
+    interval_paused = forms.IntegerField(
+        min_value=INTERVAL_DAYS.low, max_value=INTERVAL_DAYS.high, label="… while paused"
+    )
 
     def intervals(self) -> dict[str, int]:
         return {phase: self.cleaned_data[f"interval_{phase}"] for phase in PLAN_PHASES}

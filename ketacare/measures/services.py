@@ -16,12 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ketacare.accounts.clinic_settings import ClinicalSettings, intervals_check
 from ketacare.accounts.models import Clinic, User
-from ketacare.alerts.models import Alert
-from ketacare.alerts.services import alerts_from_flags
 from ketacare.core import instruments
 from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.core.instruments.base import InstrumentError, Score
+from ketacare.measures import hooks
+from ketacare.measures.hooks import RaisedSignal
 from ketacare.measures.models import (
     OPEN_STATUSES,
     Amendment,
@@ -40,16 +41,6 @@ from ketacare.outbox.services import message_queue, messages_cancel
 from ketacare.patients.models import ContactChannel, Patient
 
 logger = logging.getLogger(__name__)
-
-# How long a check-in stays open after it is due, and when a reminder goes out. Our
-# defaults, not from a guideline; a clinic may change them in clinical_settings.
-DEFAULT_WINDOW_HOURS = 72
-DEFAULT_REMINDER_HOURS = 24
-
-
-def clinic_setting(patient: Patient, key: str, default: int) -> int:
-    value = patient.clinic.clinical_settings.get(key, default)
-    return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else default
 
 
 def _score(instrument: str, answers: Mapping[str, object]) -> Score:
@@ -80,7 +71,7 @@ def response_record(
     by: User | None = None,
     checkin: CheckIn | None = None,
     external_id: str = "",
-) -> tuple[Response, list[Alert]]:
+) -> tuple[Response, list[RaisedSignal]]:
     """Score and store one questionnaire; raise alerts for its flags at once.
 
     The time it was answered is checked here, so forms, the JSON API and FHIR share one
@@ -113,7 +104,7 @@ def response_record(
     response._history_user = by  # type: ignore[attr-defined]
     response._change_reason = f"recorded ({source})"  # type: ignore[attr-defined]
     response.save()
-    alerts = alerts_from_flags(
+    alerts = hooks.flags_raise(
         patient=patient,
         flags=score.flags,
         response=response,
@@ -155,7 +146,7 @@ def response_amend(
     response._change_reason = f"amended: {reason.strip()}"  # type: ignore[attr-defined]
     response.save(update_fields=["answers", "total", "band", "risk"])
     new_flags = [f for f in score.flags if f.code not in {x["code"] for x in response.flags}]
-    alerts_from_flags(
+    hooks.flags_raise(
         patient=response.patient,
         flags=new_flags,
         response=response,
@@ -189,7 +180,7 @@ def checkin_create(
     now = now or timezone.now()
     for code in instruments_:
         instruments.get(code)
-    window = clinic_setting(patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
+    window = ClinicalSettings.of(patient.clinic).checkin_window_hours
     checkin = CheckIn.objects.create(
         patient=patient,
         instruments=list(instruments_),
@@ -331,10 +322,6 @@ def checkin_mark_undelivered(*, checkin: CheckIn, reason: str, now: dt.datetime)
     return bool(updated)
 
 
-# A renewed link may stretch a check-in past its window by at most this much: past it, the
-# answers would no longer describe the time point they are filed under. Our default, not
-# from a guideline; a clinic may change it (clinical_settings["checkin_renew_grace_hours"]).
-DEFAULT_RENEW_GRACE_HOURS = 12
 RENEWABLE = (*OPEN_STATUSES, CheckInStatus.UNDELIVERED)
 # One new link per 10 minutes when the patient asks: pressing again must not flood them.
 RENEW_PAUSE = dt.timedelta(minutes=10)
@@ -342,8 +329,8 @@ RENEW_PAUSE = dt.timedelta(minutes=10)
 
 def time_point_ends_at(checkin: CheckIn) -> dt.datetime:
     """The latest moment answers can still be filed under this check-in's time point."""
-    window = clinic_setting(checkin.patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
-    grace = clinic_setting(checkin.patient, "checkin_renew_grace_hours", DEFAULT_RENEW_GRACE_HOURS)
+    window = ClinicalSettings.of(checkin.patient.clinic).checkin_window_hours
+    grace = ClinicalSettings.of(checkin.patient.clinic).checkin_renew_grace_hours
     return checkin.due_at + dt.timedelta(hours=window + grace)
 
 
@@ -364,7 +351,7 @@ def checkin_resend(*, checkin: CheckIn, now: dt.datetime, detail: str = "") -> C
     if checkin.status == CheckInStatus.SCHEDULED:
         raise ValidationError("This check-in has not been sent yet.")
     if checkin_renewable(checkin, now):
-        window = clinic_setting(checkin.patient, "checkin_window_hours", DEFAULT_WINDOW_HOURS)
+        window = ClinicalSettings.of(checkin.patient.clinic).checkin_window_hours
         checkin.expires_at = max(
             checkin.expires_at, min(now + dt.timedelta(hours=window), time_point_ends_at(checkin))
         )
@@ -492,7 +479,7 @@ def checkin_save_posted(*, checkin: CheckIn, data: Mapping[str, str], now: dt.da
 @transaction.atomic
 def checkin_submit(
     *, checkin: CheckIn, source: str, now: dt.datetime, by: User | None = None
-) -> tuple[list[Response], list[Alert]]:
+) -> tuple[list[Response], list[RaisedSignal]]:
     """Score every questionnaire in the draft and store them; raise alerts at once.
 
     All-or-nothing: if any answer is missing or wrong, nothing is stored and the
@@ -553,21 +540,6 @@ def checkins_expire(*, now: dt.datetime) -> int:
     return count
 
 
-# Phases with calendar check-ins, and the longest gap a clinic or a plan may set.
-PLAN_PHASES = ("induction", "maintenance", "paused")
-MAX_INTERVAL_DAYS = 90
-
-
-def _check_intervals(interval_days: Mapping[str, int]) -> None:
-    for phase, days in interval_days.items():
-        if phase not in PLAN_PHASES:
-            raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
-        if not 0 <= int(days) <= MAX_INTERVAL_DAYS:
-            raise ValidationError(
-                {f"interval_{phase}": f"Between 0 (off) and {MAX_INTERVAL_DAYS} days."}
-            )
-
-
 @transaction.atomic
 def measurement_plan_save(
     *,
@@ -585,7 +557,7 @@ def measurement_plan_save(
         if definition.rater != "patient":
             message = f"{definition.name} is rated by a clinician, not sent to patients."
             raise ValidationError({"calendar_instruments": message})
-    _check_intervals(interval_days)
+    intervals_check(interval_days)
     plan, _ = MeasurementPlan.objects.get_or_create(patient=patient)
     plan.calendar_instruments = list(calendar_instruments)
     plan.interval_days = {k: int(v) for k, v in interval_days.items()}
@@ -604,24 +576,24 @@ def clinic_checkin_settings_save(
     reminder_hours: int,
     interval_days: dict[str, int],
     by: User,
-    renew_grace_hours: int = DEFAULT_RENEW_GRACE_HOURS,
+    renew_grace_hours: int | None = None,
 ) -> Clinic:
-    """Set the clinic's check-in defaults (our defaults until a clinic's lead changes them)."""
-    if not 12 <= window_hours <= 336:
-        raise ValidationError({"window_hours": "Between 12 hours and 14 days."})
-    if not 1 <= reminder_hours < window_hours:
-        raise ValidationError({"reminder_hours": "At least 1 hour, and before the window closes."})
-    if not 0 <= renew_grace_hours <= 72:
-        raise ValidationError({"renew_grace_hours": "Between 0 and 72 hours."})
-    _check_intervals(interval_days)
+    """Set the clinic's check-in defaults (our defaults until a clinic's lead changes them).
+
+    The limits are those of ClinicalSettings; without renew_grace_hours the clinic's stays.
+    """
+    intervals_check(interval_days)
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
-    settings_ = dict(locked.clinical_settings)
-    settings_.update(
+    current = ClinicalSettings.of(locked)
+    changed = current.replace(
         checkin_window_hours=window_hours,
         checkin_reminder_hours=reminder_hours,
-        checkin_renew_grace_hours=renew_grace_hours,
-        checkin_interval_days=dict(interval_days),
+        checkin_renew_grace_hours=(
+            current.checkin_renew_grace_hours if renew_grace_hours is None else renew_grace_hours
+        ),
+        checkin_interval_days={**current.checkin_interval_days, **interval_days},
     )
+    settings_ = {**locked.clinical_settings, **changed.to_json()}
     locked.clinical_settings = settings_
     locked._history_user = by  # type: ignore[attr-defined]
     locked._change_reason = "check-in defaults changed"  # type: ignore[attr-defined]

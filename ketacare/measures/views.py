@@ -13,14 +13,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from ketacare.accounts.access import (
-    StaffRequest,
-    patient_for_staff,
-    patient_read_by_staff,
-    patients_for_staff,
-    patients_read_by_staff,
-    permission_required,
-)
+from ketacare.accounts.access import StaffRequest, permission_required
+from ketacare.accounts.clinic_settings import PLAN_PHASES, ClinicalSettings
 from ketacare.accounts.permissions import Action
 from ketacare.audit.models import AccessAction
 from ketacare.core import instruments
@@ -43,6 +37,12 @@ from ketacare.measures.models import (
     MeasurementPlan,
     Response,
     Source,
+)
+from ketacare.patients.access import (
+    patient_for_staff,
+    patient_read_by_staff,
+    patients_for_staff,
+    patients_read_by_staff,
 )
 from ketacare.patients.models import Patient
 
@@ -92,7 +92,7 @@ def _plan_form(patient: Patient, data: Any = None) -> MeasurementPlanForm:
         "calendar_instruments": worker.calendar_instruments(plan),
         "after_dose": plan.after_dose if plan else True,
     }
-    for phase in services.PLAN_PHASES:
+    for phase in PLAN_PHASES:
         initial[f"interval_{phase}"] = worker.interval_days(patient, Phase(phase), plan) or 0
     return MeasurementPlanForm(data, initial=initial)
 
@@ -294,18 +294,12 @@ def checkin_resend(request: StaffRequest, checkin_id: int) -> HttpResponse:
 @permission_required(Action.CLINIC_SETTINGS)
 def clinic_checkin_settings(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
-    current = clinic.clinical_settings
-    intervals = current.get("checkin_interval_days", {})
+    current = ClinicalSettings.of(clinic)
     initial = {
-        "window_hours": current.get("checkin_window_hours", services.DEFAULT_WINDOW_HOURS),
-        "reminder_hours": current.get("checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS),
-        "renew_grace_hours": current.get(
-            "checkin_renew_grace_hours", services.DEFAULT_RENEW_GRACE_HOURS
-        ),
-        **{
-            f"interval_{p.value}": intervals.get(p.value, days)
-            for p, days in worker.DEFAULT_INTERVAL_DAYS.items()
-        },
+        "window_hours": current.checkin_window_hours,
+        "reminder_hours": current.checkin_reminder_hours,
+        "renew_grace_hours": current.checkin_renew_grace_hours,
+        **{f"interval_{p}": days for p, days in current.checkin_interval_days.items()},
     }
     form = ClinicCheckinSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

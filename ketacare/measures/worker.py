@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from ketacare.accounts.clinic_settings import PLAN_PHASES, ClinicalSettings
 from ketacare.core.phases import Phase
 from ketacare.measures import services
 from ketacare.measures.models import (
@@ -31,10 +32,7 @@ from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
-# Calendar check-ins by phase (days between them) and what they ask. The issue's defaults:
-# weekly in induction, every two weeks in maintenance; paused patients monthly so that no
-# one is lost. A clinic overrides them in clinical_settings["checkin_interval_days"].
-DEFAULT_INTERVAL_DAYS = {Phase.INDUCTION: 7, Phase.MAINTENANCE: 14, Phase.PAUSED: 28}
+# Calendar check-ins: how often is the clinic's (accounts.clinic_settings), what they ask is here.
 CALENDAR_INSTRUMENTS = ["gad7", "phq9"]
 # Tied to each dose: anxiety falls within an hour and fades over about a week [K35][K42],
 # so scores are taken 24 h (the Otago primary time point [K40]) and 7 days after a dose.
@@ -123,9 +121,7 @@ def remind_due(*, now: dt.datetime) -> int:
     for checkin in CheckIn.objects.filter(
         status__in=OPEN_STATUSES, reminded_at__isnull=True, expires_at__gt=now
     ).select_related("patient__clinic"):
-        hours = services.clinic_setting(
-            checkin.patient, "checkin_reminder_hours", services.DEFAULT_REMINDER_HOURS
-        )
+        hours = ClinicalSettings.of(checkin.patient.clinic).checkin_reminder_hours
         if not checkin.sent_at or now - checkin.sent_at < dt.timedelta(hours=hours):
             continue
         try:
@@ -145,10 +141,8 @@ def interval_days(
     """Return days between calendar check-ins: the patient's plan, else the clinic's, else ours."""
     if plan is not None and phase.value in plan.interval_days:
         value = plan.interval_days[phase.value]
-    else:
-        custom = patient.clinic.clinical_settings.get("checkin_interval_days", {})
-        value = custom.get(phase.value, DEFAULT_INTERVAL_DAYS.get(phase))
-    return int(value) if value else None
+        return int(value) if value else None
+    return ClinicalSettings.of(patient.clinic).interval_days(phase)
 
 
 def calendar_instruments(plan: MeasurementPlan | None) -> list[str]:
@@ -162,7 +156,7 @@ def calendar_instruments(plan: MeasurementPlan | None) -> list[str]:
 def schedule_calendar(*, now: dt.datetime) -> int:
     """Create this period's calendar check-in for every followed patient; idempotent."""
     created = 0
-    phases = [p.value for p in DEFAULT_INTERVAL_DAYS]
+    phases = list(PLAN_PHASES)
     followed = Patient.objects.filter(phase__in=phases).select_related("clinic")
     plans = {p.patient_id: p for p in MeasurementPlan.objects.filter(patient__in=followed)}
     # Every calendar slot that could be current (intervals are at most 90 days) in one query,

@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from ketacare.accounts.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.accounts.forms import PortalLoginForm
 from ketacare.accounts.selectors import crisis_help_for_visitors
 from ketacare.accounts.throttle import email_rate_limited, posted_email
 from ketacare.accounts.views import PasswordLoginView
 from ketacare.measures import charts, selectors
-from ketacare.measures.link_views import answer_checkin, save_one_answer
+from ketacare.measures.answering import answer_checkin, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
+from ketacare.patients.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.patients.selectors import care_team_current
 from ketacare.portal import magic
 from ketacare.portal.plain_words import explain_scores

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ketacare.conftest import PASSWORD
-from ketacare.patients.tests.test_audit_trail import history  # noqa: F401  (fixture)
+from ketacare.dashboard.tests.test_audit_trail import history  # noqa: F401  (fixture)
 from ketacare.tests.conftest import SHOTS
 
 pytestmark = pytest.mark.browser

@@ -78,7 +78,7 @@ def narrow(browser):
 def test_a_coordinator_sees_who_needs_attention_first(live_server, desk, narrow, admin, alice):
     from playwright.sync_api import expect
 
-    from ketacare.patients.tests.test_triage import alert, checkin, make, scores
+    from ketacare.dashboard.tests.test_triage import alert, checkin, make, scores
 
     by = alice.user
     urgent = make(admin.clinic, by, "Foster")

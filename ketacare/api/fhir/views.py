@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ketacare.accounts.access import patient_for_member
 from ketacare.accounts.models import StaffMember
 from ketacare.accounts.permissions import Action, require
 from ketacare.accounts.throttle import TokenThrottled
@@ -26,6 +25,7 @@ from ketacare.core.instruments.base import InstrumentError
 from ketacare.lib.jsonbody import JsonBodyError, loads_bounded
 from ketacare.measures import services
 from ketacare.measures.models import Context, Response, Source
+from ketacare.patients.access import patient_for_member
 from ketacare.patients.models import Patient
 
 FHIR_JSON = "application/fhir+json"

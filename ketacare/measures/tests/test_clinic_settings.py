@@ -1,7 +1,8 @@
 from django.urls import reverse
 
+from ketacare.accounts.clinic_settings import ClinicalSettings
 from ketacare.core.phases import Phase
-from ketacare.measures import services, worker
+from ketacare.measures import worker
 
 URL = "measures:clinic_settings"
 GOOD = {
@@ -30,7 +31,7 @@ def test_a_clinic_admin_changes_the_check_in_defaults_with_history(
     assert clinic.history.first().history_change_reason == "check-in defaults changed"
     assert worker.interval_days(patient, Phase.INDUCTION) == 5
     assert worker.interval_days(patient, Phase.PAUSED) is None
-    assert services.clinic_setting(patient, "checkin_window_hours", 72) == 48
+    assert ClinicalSettings.of(patient.clinic).checkin_window_hours == 48
     assert clinic.clinical_settings["checkin_renew_grace_hours"] == 6
 
 

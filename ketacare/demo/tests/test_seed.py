@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from ketacare.accounts.models import Role, StaffMember
 from ketacare.core.phases import Phase
-from ketacare.lib import demo
+from ketacare.demo import seed as demo
 from ketacare.patients.models import Patient
 
 

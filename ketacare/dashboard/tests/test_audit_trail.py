@@ -44,6 +44,7 @@ def history(patient, alice, bob, admin):
         source="link", collected_at=now,
     )  # fmt: skip
     alert = alerts[0]
+    assert isinstance(alert, Alert)  # raised through the measures -> alerts hook
     alert.status = "acknowledged"
     alert._history_user = bob.user  # type: ignore[attr-defined]
     alert.save()

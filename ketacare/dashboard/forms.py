@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from ketacare.patients.trail import KINDS, TrailFilter
+from ketacare.dashboard.trail import KINDS, TrailFilter
 
 
 class TrailFilterForm(forms.Form):

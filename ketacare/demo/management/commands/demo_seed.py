@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from ketacare.lib import demo
+from ketacare.demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -12,8 +12,9 @@ from django.utils import timezone
 from ketacare.alerts.models import Alert
 from ketacare.core import instruments
 from ketacare.core.reference_points import ScorePoint, latest_standing
+from ketacare.dashboard import triage
 from ketacare.measures.models import CheckIn, Response
-from ketacare.patients import services, triage
+from ketacare.patients import services
 from ketacare.patients.models import Patient, PhaseChange
 
 NOW = timezone.now()
