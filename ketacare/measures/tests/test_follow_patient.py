@@ -163,7 +163,11 @@ def test_the_worker_does_not_send_to_someone_it_cannot_reach_and_says_why(clinic
         given_name="No",
         family_name="Contact",
         birth_date=dt.date(1980, 1, 1),
+        email="gone@patient.test",
     )
+    # The form insists on an address for the preferred channel; older or imported records
+    # may still have none.
+    Patient.objects.filter(pk=unreachable.pk).update(email="")
     c = services.checkin_create(
         patient=unreachable, instruments_=["gad7"], context="weekly", due_at=timezone.now()
     )
