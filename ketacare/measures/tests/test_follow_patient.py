@@ -339,3 +339,24 @@ def test_reading_the_list_logs_the_patients_shown(alice_client, patient, listed)
     alice_client.get(reverse("measures:worklist"), {"discharged": "1"})
     shown = set(AccessEventPatient.objects.values_list("patient_id", flat=True))
     assert shown == {patient.pk, listed["dee"].pk}
+
+
+def test_no_reminder_goes_to_a_discharged_patient(patient, checkin):
+    sent_at = timezone.now() - dt.timedelta(hours=30)
+    services.checkin_send(checkin, now=sent_at)
+    Message.objects.update(status="sent", body="")  # the first link left
+    Patient.objects.filter(pk=patient.pk).update(phase="discharged")  # no hook ran
+    assert worker.remind_due(now=timezone.now()) == 0
+    checkin.refresh_from_db()
+    assert checkin.status == "cancelled"
+    assert not Message.objects.filter(status="pending").exists()
+
+
+def test_no_reminder_to_someone_who_can_no_longer_be_reached_and_it_says_why(patient, checkin):
+    services.checkin_send(checkin, now=timezone.now() - dt.timedelta(hours=30))
+    Message.objects.update(status="sent", body="")
+    Patient.objects.filter(pk=patient.pk).update(email="", phone="")
+    assert worker.remind_due(now=timezone.now()) == 0
+    assert "no way to reach" in checkin.events.get(event="remind_skipped").detail.lower()
+    assert worker.remind_due(now=timezone.now()) == 0  # recorded once, not every round
+    assert checkin.events.filter(event="remind_skipped").count() == 1
