@@ -14,6 +14,9 @@ class MeasuresConfig(AppConfig):
 
         message_sent.connect(_on_sent, dispatch_uid="measures.checkin_sent")
         message_failed.connect(_on_failed, dispatch_uid="measures.checkin_failed")
+        from ketacare.patients.signals import phase_changed
+
+        phase_changed.connect(_on_phase_changed, dispatch_uid="measures.checkins_follow_phase")
 
 
 def _on_sent(sender: Any, message: Any, **kwargs: Any) -> None:
@@ -26,3 +29,17 @@ def _on_failed(sender: Any, message: Any, error: str, final: bool, **kwargs: Any
     from ketacare.measures.services import checkin_message_outcome
 
     checkin_message_outcome(ref=message.ref, sent=False, error=error, final=final)
+
+
+def _on_phase_changed(sender: Any, patient: Any, change: Any, **kwargs: Any) -> None:
+    """Discharge ends follow-up: queued and open check-ins are cancelled with the reason.
+
+    A pause does not: paused patients keep their calendar check-ins (every 28 days by
+    default) and the post-dose ones already due, because worsening after stopping is the
+    risk the follow-up is there to catch.
+    """
+    from ketacare.core.phases import Phase
+    from ketacare.measures.services import checkins_cancel_for_discharge
+
+    if change.to_phase == Phase.DISCHARGED:
+        checkins_cancel_for_discharge(patient=patient, reason=change.reason, now=change.changed_at)

@@ -167,3 +167,22 @@ class ClinicCheckinSettingsForm(forms.Form):
 
     def intervals(self) -> dict[str, int]:
         return {phase: self.cleaned_data[f"interval_{phase}"] for phase in PLAN_PHASES}
+
+
+class WorklistFilterForm(forms.Form):
+    """What the coordinator's list shows: recent check-ins of followed patients, unless asked."""
+
+    PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last year"), ("all", "All")]
+    DEFAULT_DAYS = 30
+
+    days = forms.ChoiceField(choices=PERIODS, required=False, label="Due in")
+    discharged = forms.BooleanField(required=False, label="Include discharged patients")
+
+    def chosen(self) -> tuple[int | None, bool]:
+        """(days back, or None for all; whether discharged patients are shown). A value
+        that is not one of the choices is shown as an error and the default is used."""
+        if not self.is_bound or not self.is_valid():
+            discharged = self.is_bound and self.data.get("discharged") in ("1", "on", "true")
+            return self.DEFAULT_DAYS, bool(discharged)
+        raw = self.cleaned_data["days"] or str(self.DEFAULT_DAYS)
+        return (None if raw == "all" else int(raw)), self.cleaned_data["discharged"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.clinic_time import clinic_time_activate
 from ketacare.accounts.throttle import email_rate_limited
+from ketacare.core.phases import Phase
 from ketacare.measures import services
 from ketacare.measures.answering import answer_checkin, save_one_answer
 from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
@@ -17,7 +19,7 @@ from ketacare.patients.access import patient_read_by_link
 
 
 def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
-    """Return "ok", "unknown", "done", "expired" or "replaced" for a link.
+    """Return "ok", "unknown", "done", "expired", "replaced" or "closed" for a link.
 
     Every link view asks this first, so it is also where the page takes on the time
     zone of the check-in's clinic.
@@ -30,6 +32,9 @@ def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
         return "done"
     if link.revoked_at is not None:
         return "replaced"
+    # Cancelled (e.g. on discharge): nothing to answer, and no new link to offer.
+    if checkin.status == CheckInStatus.CANCELLED or checkin.patient.phase == Phase.DISCHARGED:
+        return "closed"
     if checkin.status not in OPEN_STATUSES or link.expires_at <= now or checkin.expires_at <= now:
         return "expired"
     return "ok"
@@ -37,6 +42,13 @@ def _state(checkin: CheckIn | None, link: CheckInLink | None) -> str:
 
 def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | None) -> HttpResponse:
     status = 404 if state == "unknown" else 410
+    if state == "closed":
+        return render(
+            request,
+            "measures/link_cancelled.html",
+            {"clinic": checkin.patient.clinic if checkin else None},
+            status=status,
+        )
     context = {
         "state": state,
         "token": token,
@@ -84,9 +96,12 @@ def link_renew(request: HttpRequest, token: str) -> HttpResponse:
     """
     checkin, link_row = services.checkin_for_token(token)
     state = _state(checkin, link_row)
-    if checkin is None or state in ("unknown", "done"):
+    if checkin is None or state in ("unknown", "done", "closed"):
         return _closed(request, state, token, checkin)
-    sent_for = services.checkin_renew_requested(checkin=checkin, now=timezone.now())
+    try:
+        sent_for = services.checkin_renew_requested(checkin=checkin, now=timezone.now())
+    except ValidationError:  # not to be sent (discharged, no contact): nothing was stored
+        return _closed(request, "closed", token, checkin)
     context = {
         "clinic": checkin.patient.clinic,
         "instead": sent_for is not None and sent_for.pk != checkin.pk,

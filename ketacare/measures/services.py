@@ -21,6 +21,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.core import instruments
 from ketacare.core.clinical_time import clinical_time_problem
 from ketacare.core.instruments.base import InstrumentError, Score
+from ketacare.core.phases import Phase
 from ketacare.measures import hooks
 from ketacare.measures.hooks import RaisedSignal
 from ketacare.measures.models import (
@@ -217,6 +218,29 @@ def _channel_for(patient: Patient) -> str:
     return Channel.PORTAL
 
 
+DISCHARGED_REFUSAL = (
+    "This patient has been discharged, so check-ins are no longer sent. "
+    "If they come back, start a new evaluation first."
+)
+UNREACHABLE_REFUSAL = (
+    "No way to reach them: no email address, mobile number or portal account on file. "
+    "Add contact details, then re-send."
+)
+
+
+def checkin_send_refusal(patient: Patient) -> str:
+    """Why no check-in may go to this patient now ("" if one may).
+
+    One rule for staff pages, the API and the worker: nobody discharged is sent links, and a
+    check-in nobody can receive is not pretended to be sent.
+    """
+    if patient.phase == Phase.DISCHARGED:
+        return DISCHARGED_REFUSAL
+    if _channel_for(patient) == Channel.PORTAL and patient.portal_user_id is None:
+        return UNREACHABLE_REFUSAL
+    return ""
+
+
 def message_ref(checkin: CheckIn, *, reminder: bool) -> str:
     """Outbox reference: which check-in a message is about, and whether it is the reminder."""
     return f"checkin:{checkin.pk}:{'reminder' if reminder else 'link'}"
@@ -269,7 +293,11 @@ def checkin_send(checkin: CheckIn, *, now: dt.datetime, reminder: bool = False) 
 
     The link is committed with the message, so no message can name a link that does not
     exist; the worker's outbox step sends it after the commit (and records "sent").
+    Refused (ValidationError, with the reason) for a patient we must not or cannot reach.
     """
+    refusal = checkin_send_refusal(checkin.patient)
+    if refusal:
+        raise ValidationError(refusal)
     token = link_issue(checkin, now)
     channel = _queue_message(checkin, token, now=now, reminder=reminder)
     if reminder:
@@ -322,6 +350,51 @@ def checkin_mark_undelivered(*, checkin: CheckIn, reason: str, now: dt.datetime)
     return bool(updated)
 
 
+# Check-ins that cancelling closes: not yet sent, waiting for an answer, or could not send.
+CANCELLABLE = (CheckInStatus.SCHEDULED, *OPEN_STATUSES, CheckInStatus.UNDELIVERED)
+
+
+@transaction.atomic
+def checkin_cancel(
+    *, checkin: CheckIn, reason: str, now: dt.datetime, revoke_links: bool = False
+) -> bool:
+    """Close a check-in nobody should answer any more; the row and its record are kept.
+
+    Its messages that have not left are cancelled with it. revoke_links marks its links as
+    replaced (a newer check-in took its place); otherwise they show "closed".
+    """
+    updated = CheckIn.objects.filter(pk=checkin.pk, status__in=CANCELLABLE).update(
+        status=CheckInStatus.CANCELLED
+    )
+    if not updated:
+        return False
+    if revoke_links:
+        checkin.links.filter(revoked_at__isnull=True, used_at__isnull=True).update(revoked_at=now)
+    messages_cancel(ref_prefix=f"checkin:{checkin.pk}:", now=now)
+    checkin.status = CheckInStatus.CANCELLED
+    _event(checkin, "cancelled", now, detail=reason)
+    return True
+
+
+@transaction.atomic
+def checkin_refuse_send(*, checkin: CheckIn, reason: str, now: dt.datetime) -> None:
+    """The worker found a check-in it must not send: a discharged patient's is cancelled;
+    one nobody can receive goes on the coordinator's list as "could not send", with why."""
+    if checkin.patient.phase == Phase.DISCHARGED:
+        checkin_cancel(checkin=checkin, reason=reason, now=now)
+    else:
+        checkin_mark_undelivered(checkin=checkin, reason=reason, now=now)
+
+
+def checkins_cancel_for_discharge(*, patient: Patient, reason: str, now: dt.datetime) -> int:
+    """Discharge ends follow-up: every queued or open check-in is cancelled, with why."""
+    detail = f"The patient was discharged: {reason}"
+    cancelled = 0
+    for checkin in CheckIn.objects.filter(patient=patient, status__in=CANCELLABLE):
+        cancelled += checkin_cancel(checkin=checkin, reason=detail, now=now)
+    return cancelled
+
+
 RENEWABLE = (*OPEN_STATUSES, CheckInStatus.UNDELIVERED)
 # One new link per 10 minutes when the patient asks: pressing again must not flood them.
 RENEW_PAUSE = dt.timedelta(minutes=10)
@@ -350,6 +423,11 @@ def checkin_resend(*, checkin: CheckIn, now: dt.datetime, detail: str = "") -> C
         raise ValidationError("This check-in has already been answered.")
     if checkin.status == CheckInStatus.SCHEDULED:
         raise ValidationError("This check-in has not been sent yet.")
+    refusal = checkin_send_refusal(checkin.patient)
+    if refusal:
+        raise ValidationError(refusal)
+    if checkin.status == CheckInStatus.CANCELLED:
+        raise ValidationError("This check-in was cancelled; send a new one if it is needed.")
     if checkin_renewable(checkin, now):
         window = ClinicalSettings.of(checkin.patient.clinic).checkin_window_hours
         checkin.expires_at = max(
@@ -374,14 +452,79 @@ def _checkin_instead_of(missed: CheckIn, *, now: dt.datetime) -> CheckIn:
         return existing
     if existing is not None:
         key = f"instead-of:{missed.pk}:{now:%Y%m%d%H%M%S}"
-    fresh = checkin_create(
+    return checkin_ad_hoc_send(
         patient=missed.patient,
         instruments_=list(missed.instruments),
+        now=now,
+        schedule_key=key,
+        detail=f"instead of check-in {missed.pk}",
+    )
+
+
+@transaction.atomic
+def checkin_ad_hoc_send(
+    *,
+    patient: Patient,
+    instruments_: list[str],
+    now: dt.datetime,
+    schedule_key: str = "",
+    detail: str = "",
+) -> CheckIn:
+    """Send an ad-hoc check-in ("how are you now"), keeping one open per patient.
+
+    "Now" is one time point: an open ad-hoc check-in that already asks these questionnaires
+    is re-sent (a fresh link; the old one stops working; the draft is kept). Otherwise a new
+    one asking both sets replaces it, carrying its draft, and the old one is cancelled with
+    the reason. Refused (ValidationError) for a patient we must not or cannot reach.
+    """
+    refusal = checkin_send_refusal(patient)
+    if refusal:
+        raise ValidationError(refusal)
+    # Serialise per patient: two people pressing "send" at once still leave one open.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    current = (
+        CheckIn.objects.filter(
+            patient=patient,
+            context=Context.AD_HOC,
+            status__in=(CheckInStatus.SCHEDULED, *OPEN_STATUSES),
+        )
+        .order_by("-due_at", "-pk")
+        .first()
+    )
+    if (
+        current is not None
+        and set(instruments_) <= set(current.instruments)
+        and checkin_renewable(current, now)
+    ):
+        window = ClinicalSettings.of(patient.clinic).checkin_window_hours
+        current.expires_at = max(
+            current.expires_at, min(now + dt.timedelta(hours=window), time_point_ends_at(current))
+        )
+        current.save(update_fields=["expires_at"])
+        channel = checkin_send(current, now=now)
+        _event(current, "resent", now, channel, detail)
+        return current
+    codes = list(instruments_)
+    if current is not None:
+        codes = list(dict.fromkeys([*current.instruments, *instruments_]))
+    fresh = checkin_create(
+        patient=patient,
+        instruments_=codes,
         context=Context.AD_HOC,
         due_at=now,
-        schedule_key=key,
+        schedule_key=schedule_key,
         now=now,
     )
+    if current is not None:
+        checkin_cancel(
+            checkin=current,
+            reason=f"replaced by check-in {fresh.pk} (one open check-in at a time)",
+            now=now,
+            revoke_links=True,
+        )
+        if current.draft:
+            fresh.draft = dict(current.draft)
+            fresh.save(update_fields=["draft"])
     checkin_send(fresh, now=now)
     return fresh
 

@@ -28,12 +28,12 @@ from ketacare.measures.forms import (
     DoseTimeForm,
     MeasurementPlanForm,
     QuestionnaireForm,
+    WorklistFilterForm,
 )
 from ketacare.measures.models import (
     Channel,
     CheckIn,
     CheckInStatus,
-    Context,
     MeasurementPlan,
     Response,
     Source,
@@ -127,10 +127,24 @@ def dose_checkins(request: StaffRequest, patient_id: int) -> HttpResponse:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, f"No check-ins were scheduled: {errors}")
         return redirect("measures:scores", patient_id=patient.pk)
-    made = worker.schedule_after_dose(patient=patient, dosed_at=form.cleaned_data["dosed_at"])
-    if made:
-        messages.success(request, f"Scheduled {len(made)} check-ins after the dose.")
-    else:
+    try:
+        made = worker.schedule_after_dose(patient=patient, dosed_at=form.cleaned_data["dosed_at"])
+    except ValidationError as exc:
+        messages.error(request, "No check-ins were scheduled: " + " ".join(exc.messages))
+        return redirect("measures:scores", patient_id=patient.pk)
+    scheduled = [c for c in made if c.status == CheckInStatus.SCHEDULED]
+    not_sent = [c for c in made if c.status == CheckInStatus.CANCELLED]
+    if scheduled:
+        s = "" if len(scheduled) == 1 else "s"
+        messages.success(request, f"Scheduled {len(scheduled)} check-in{s} after the dose.")
+    if not_sent:
+        names = " and ".join(c.get_context_display().lower() for c in not_sent)
+        messages.warning(
+            request,
+            f"The check-in {names} was not sent: its window had already closed at the dose "
+            "time given. The reason is kept in its delivery record.",
+        )
+    if not made:
         messages.info(
             request,
             "Nothing new to schedule (already scheduled, or turned off in the patient's plan).",
@@ -225,32 +239,37 @@ def response_amend(request: StaffRequest, patient_id: int, response_id: int) -> 
 @permission_required(Action.CHECKIN_SEND)
 def checkin_send_now(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_staff(request.membership, patient_id)
-    now = timezone.now()
-    checkin = services.checkin_create(
-        patient=patient, instruments_=["gad7", "phq9"], context=Context.AD_HOC, due_at=now, now=now
-    )
-    channel = services.checkin_send(checkin, now=now)
-    messages.success(request, f"Check-in on its way ({Channel(channel).label.lower()}).")
+    try:
+        checkin = services.checkin_ad_hoc_send(
+            patient=patient,
+            instruments_=["gad7", "phq9"],
+            now=timezone.now(),
+            detail=f"sent again by {request.user.full_name}",
+        )
+    except ValidationError as exc:
+        messages.error(request, "No check-in was sent: " + " ".join(exc.messages))
+    else:
+        channel = Channel(checkin.channel).label.lower()
+        messages.success(request, f"Check-in on its way ({channel}).")
     return redirect("measures:scores", patient_id=patient.pk)
 
 
 @require_safe
 @permission_required(Action.CHART_READ)
 def checkin_worklist(request: StaffRequest) -> HttpResponse:
-    """Missed (newest first) and waiting (soonest due first) check-ins at the clinic."""
+    """The coordinator's list: check-ins that need a person, grouped by patient.
+
+    Starts with the last 30 days and patients still followed; the filters show older ones
+    and discharged patients. Every patient on the page is logged as read.
+    """
+    form = WorklistFilterForm(request.GET or None)
+    days, discharged = form.chosen()
     clinic_patients = patients_for_staff(request.user, clinic_id=request.membership.clinic_id)
-    base = CheckIn.objects.filter(patient__in=clinic_patients).select_related("patient")
-    context = {
-        # Most recent first: a miss this week needs a call before one from months ago.
-        "missed": base.filter(status=CheckInStatus.MISSED).order_by("-due_at")[:200],
-        # Could not be sent after the outbox's last attempt: the reason says what to fix.
-        "undelivered": base.filter(status=CheckInStatus.UNDELIVERED).order_by("-due_at")[:200],
-        "waiting": base.filter(
-            status__in=[CheckInStatus.SENT, CheckInStatus.OPENED, CheckInStatus.STARTED]
-        ).order_by("due_at")[:200],
-    }
-    patients_read_by_staff(request, [c.patient for key in context for c in context[key]])
-    return render(request, "measures/worklist.html", context)
+    groups = selectors.worklist_groups(
+        clinic_patients, now=timezone.now(), days=days, include_discharged=discharged
+    )
+    patients_read_by_staff(request, [g.patient for g in groups])
+    return render(request, "measures/worklist.html", {"groups": groups, "form": form})
 
 
 @require_POST

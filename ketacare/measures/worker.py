@@ -13,8 +13,10 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ketacare.accounts.clinic_settings import PLAN_PHASES, ClinicalSettings
 from ketacare.core.phases import Phase
@@ -69,9 +71,18 @@ def _send_one(pk: int, *, now: dt.datetime) -> bool:
     """In one transaction: take the row (conditional UPDATE), issue its link, queue its
     message. A crash anywhere rolls all of it back, so nothing is held by a dead worker."""
     with transaction.atomic():
-        taken = CheckIn.objects.filter(
+        due = CheckIn.objects.filter(
             pk=pk, status=CheckInStatus.SCHEDULED, due_at__lte=now, expires_at__gt=now
-        ).update(status=CheckInStatus.SENT, sent_at=now)
+        )
+        waiting = due.select_related("patient").first()
+        if waiting is None:
+            return False
+        # Never to a discharged patient, or to nobody: recorded on the check-in instead.
+        refusal = services.checkin_send_refusal(waiting.patient)
+        if refusal:
+            services.checkin_refuse_send(checkin=waiting, reason=refusal, now=now)
+            return False
+        taken = due.update(status=CheckInStatus.SENT, sent_at=now)
         if not taken:
             return False  # another worker sent it, or it was cancelled meanwhile
         checkin = CheckIn.objects.select_related("patient__clinic").get(pk=pk)
@@ -108,6 +119,15 @@ def _remind_one(pk: int, *, now: dt.datetime) -> bool:
         if not taken:
             return False
         checkin = CheckIn.objects.select_related("patient__clinic").get(pk=pk)
+        refusal = services.checkin_send_refusal(checkin.patient)
+        if refusal:  # reminded_at stays set: the reason is recorded once, not every round
+            if checkin.patient.phase == Phase.DISCHARGED:
+                services.checkin_cancel(checkin=checkin, reason=refusal, now=now)
+            else:
+                CheckInEvent.objects.create(
+                    checkin=checkin, event="remind_skipped", detail=refusal[:300], at=now
+                )
+            return False
         services.checkin_send(checkin, now=now, reminder=True)
     return True
 
@@ -199,11 +219,20 @@ def schedule_calendar(*, now: dt.datetime) -> int:
     return created
 
 
-def schedule_after_dose(*, patient: Patient, dosed_at: dt.datetime) -> list[CheckIn]:
+def schedule_after_dose(
+    *, patient: Patient, dosed_at: dt.datetime, now: dt.datetime | None = None
+) -> list[CheckIn]:
     """Create the check-ins tied to one dose (24 h and 7 days after); idempotent.
 
-    Returns nothing if the patient's plan turns dose-tied check-ins off.
+    Returns the rows made. A time point whose window has already closed (a dose recorded
+    late, or a mistyped year) is kept as "cancelled" with the reason instead of being sent:
+    its link would have expired before the patient could open it. Returns nothing if the
+    patient's plan turns dose-tied check-ins off; refused (ValidationError) for a discharged
+    patient.
     """
+    now = now or timezone.now()
+    if patient.phase == Phase.DISCHARGED:
+        raise ValidationError(services.DISCHARGED_REFUSAL)
     plan = _plan(patient)
     if plan is not None and not plan.after_dose:
         return []
@@ -212,16 +241,32 @@ def schedule_after_dose(*, patient: Patient, dosed_at: dt.datetime) -> list[Chec
         key = f"dose:{dosed_at.isoformat()}:{context}"
         if CheckIn.objects.filter(patient=patient, schedule_key=key).exists():
             continue
-        made.append(
-            services.checkin_create(
+        with transaction.atomic():
+            checkin = services.checkin_create(
                 patient=patient,
                 instruments_=codes,
                 context=context,
                 due_at=dosed_at + offset,
                 schedule_key=key,
+                now=now,
             )
-        )
+            if checkin.expires_at <= now:
+                _record_not_sent(checkin, closed=checkin.expires_at, now=now)
+        made.append(checkin)
     return made
+
+
+def _record_not_sent(checkin: CheckIn, *, closed: dt.datetime, now: dt.datetime) -> None:
+    tz = zoneinfo.ZoneInfo(checkin.patient.clinic.time_zone)
+    CheckIn.objects.filter(pk=checkin.pk).update(status=CheckInStatus.CANCELLED)
+    checkin.status = CheckInStatus.CANCELLED
+    CheckInEvent.objects.create(
+        checkin=checkin,
+        event="not_sent",
+        detail=f"Not sent: its window closed {closed.astimezone(tz):%d %b %Y %H:%M} "
+        "(clinic time), before the dose was recorded.",
+        at=now,
+    )
 
 
 STEPS: list[tuple[str, Callable[[dt.datetime, str], object]]] = [

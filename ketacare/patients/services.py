@@ -21,6 +21,7 @@ from ketacare.core.phases import Phase, PhaseError, check_move
 from ketacare.lib.phones import phone_to_e164
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import PHONE_FIELDS, CareTeamMember, Patient, PhaseChange
+from ketacare.patients.signals import phase_changed
 
 DUPLICATE_MRN = "Another patient at this clinic already has this MRN."
 
@@ -143,7 +144,7 @@ def patient_phase_change(
     locked._change_reason = f"phase: {move.reason}"  # type: ignore[attr-defined]
     locked.save(update_fields=["phase", "updated_at"])
     patient.phase = locked.phase
-    return PhaseChange.objects.create(
+    change = PhaseChange.objects.create(
         patient=locked,
         from_phase=move.from_phase.value,
         to_phase=move.to_phase.value,
@@ -151,6 +152,10 @@ def patient_phase_change(
         changed_by=by,
         changed_at=now or timezone.now(),
     )
+    # In this transaction: what follows from the move (check-ins cancelled on discharge)
+    # is kept or undone with it.
+    phase_changed.send(sender=Patient, patient=locked, change=change)
+    return change
 
 
 @transaction.atomic
