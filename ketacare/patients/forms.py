@@ -88,18 +88,17 @@ class PatientFilterForm(forms.Form):
     team_member = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Care team member"
     )
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("attention", "Needs attention first"),
-            ("name", "Name A–Z"),
-            ("-name", "Name Z–A"),
-            ("mrn", "MRN"),
-            ("phase", "Phase"),
-            ("updated", "Recently updated"),
-            ("birth_date", "Oldest first"),
-        ],
+    SORT_CHOICES = (
+        ("attention", "Needs attention first"),
+        ("name", "Name A–Z"),
+        ("-name", "Name Z–A"),
+        ("mrn", "MRN"),
+        ("phase", "Phase"),
+        ("updated", "Recently updated"),
+        ("birth_date", "Oldest first"),
     )
+    SORT_VALUES = frozenset(value for value, _ in SORT_CHOICES)
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,6 @@ from ketacare.accounts.access import (
     permission_required,
     staff_required,
 )
-from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import Action, require_move_to
 from ketacare.audit.models import AccessAction
 from ketacare.lib.forms import add_errors
@@ -34,12 +33,24 @@ from ketacare.patients.trail import patient_audit_trail
 PAGE_SIZE = 25
 
 
+SORT_SESSION_KEY = "patients:list:sort"
+
+
+def _list_sort_default(request: StaffRequest) -> str:
+    """Who needs attention comes first for every care-team role, so an urgent alert is the
+    first thing a clinician sees; a sort the user chose is remembered for the session."""
+    chosen = request.GET.get("sort", "")
+    if chosen in PatientFilterForm.SORT_VALUES:
+        request.session[SORT_SESSION_KEY] = chosen
+    remembered = request.session.get(SORT_SESSION_KEY, "")
+    return remembered if remembered in PatientFilterForm.SORT_VALUES else "attention"
+
+
 @require_safe
 @permission_required(Action.CHART_READ)
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
-    # Coordinators triage: who needs attention comes first unless they choose otherwise.
-    default_sort = "attention" if request.membership.has_role(Role.COORDINATOR) else "name"
+    default_sort = _list_sort_default(request)
     data = request.GET.copy()
     data.setdefault("sort", default_sort)
     form = PatientFilterForm(data, clinic=clinic)

@@ -397,3 +397,17 @@ def test_the_timeline_shows_scores_and_alerts(alice_client, patient):
     content = alice_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert "PHQ-9: 9 (Mild)" in content
     assert "Urgent alert (open)" in content
+
+
+def test_every_care_team_role_sees_needs_attention_first_and_keeps_its_own_choice(
+    alice_client, bob, many
+):
+    from ketacare.conftest import client_for
+
+    for client in (alice_client, client_for(bob.user)):  # prescriber, nurse
+        first = client.get(reverse("patients:list"))
+        assert first.context["form"]["sort"].value() == "attention"
+        assert b"needs attention first:" in first.content
+    alice_client.get(reverse("patients:list"), {"sort": "-name"})
+    again = alice_client.get(reverse("patients:list"))
+    assert again.context["form"]["sort"].value() == "-name"
