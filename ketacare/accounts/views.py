@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import qrcode
 import qrcode.image.svg
@@ -12,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
+from django_otp.models import ThrottlingMixin
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -130,18 +133,38 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     )
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        if wait := _throttle_wait(device):
+            form.add_error("code", wait)
+        elif device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
             return redirect("accounts:2fa_recovery")
-        form.add_error(
-            "code", "That code did not match. Check the time on your phone and try again."
-        )
+        else:
+            form.add_error(
+                "code", "That code did not match. Check the time on your phone and try again."
+            )
     secret = base64.b32encode(device.bin_key).decode()
     context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
     return render(request, "accounts/2fa_setup.html", context)
+
+
+def _throttle_wait(device: ThrottlingMixin) -> str:
+    """After a wrong code the device refuses every code, right or wrong, for a while
+    (django-otp doubles the pause each time); say so, and for how long, rather than
+    calling a correct code wrong."""
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return ""
+    locked_until = (data or {}).get("locked_until")
+    seconds = 1
+    if locked_until is not None:
+        seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    unit = "second" if seconds == 1 else "seconds"
+    return (
+        f"Too many tries in a row: wait {seconds} {unit}, then enter the newest code from your app."
+    )
 
 
 RECOVERY_SESSION_KEY = "ketacare_recovery_codes"
@@ -203,7 +226,9 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
             if code.isdigit()
             else StaticDevice.objects.filter(user=user, confirmed=True).first()
         )
-        if used is not None and used.verify_is_allowed()[0] and used.verify_token(code):
+        if used is not None and (wait := _throttle_wait(used)):
+            form.add_error("code", wait)
+        elif used is not None and used.verify_token(code):
             otp_login(request, used)
             if used is not device:
                 messages.warning(
@@ -212,7 +237,8 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
                     "used again. Make new codes if few are left.",
                 )
             return redirect(next_url)
-        form.add_error("code", "That code did not match. Try the newest code from your app.")
+        else:
+            form.add_error("code", "That code did not match. Try the newest code from your app.")
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": next_url})
 
 

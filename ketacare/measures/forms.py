@@ -76,6 +76,9 @@ PATIENT_INSTRUMENTS = [
 ]
 
 
+INTERVAL_HELP = "0 turns the calendar check-ins off in this phase."
+
+
 class MeasurementPlanForm(forms.Form):
     calendar_instruments = forms.MultipleChoiceField(
         choices=PATIENT_INSTRUMENTS,
@@ -84,16 +87,13 @@ class MeasurementPlanForm(forms.Form):
         error_messages={"required": "Choose at least one questionnaire."},
     )
     interval_induction = forms.IntegerField(
-        min_value=0,
-        max_value=90,
-        label="Every … days in induction",
-        help_text="0 turns calendar check-ins off in this phase.",
+        min_value=0, max_value=90, label="Every … days in induction", help_text=INTERVAL_HELP
     )
     interval_maintenance = forms.IntegerField(
-        min_value=0, max_value=90, label="Every … days in maintenance"
+        min_value=0, max_value=90, label="Every … days in maintenance", help_text=INTERVAL_HELP
     )
     interval_paused = forms.IntegerField(
-        min_value=0, max_value=90, label="Every … days while paused"
+        min_value=0, max_value=90, label="Every … days while paused", help_text=INTERVAL_HELP
     )
     after_dose = forms.BooleanField(
         required=False, label="Check-ins 24 hours and 7 days after each dose"

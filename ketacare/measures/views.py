@@ -80,6 +80,10 @@ def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
         "references": selectors.reference_summaries(patient),
         "checkins": CheckIn.objects.filter(patient=patient).prefetch_related("events")[:20],
         "instruments": instruments.REGISTRY.values(),
+        # From the rules the comparison uses, so the explanation cannot drift from them.
+        "reliable_changes": [
+            (i.name, i.change.reliable_change) for i in instruments.REGISTRY.values() if i.change
+        ],
         "plan_form": _plan_form(patient),
         "dose_form": DoseTimeForm(),
     }

@@ -21,6 +21,7 @@ from ketacare.accounts.access import (
 )
 from ketacare.accounts.permissions import Action, require_move_to
 from ketacare.audit.models import AccessAction
+from ketacare.core.phases import Phase
 from ketacare.lib.forms import add_errors
 from ketacare.patients import selectors, services, triage
 from ketacare.patients.audit_forms import TrailFilterForm
@@ -139,6 +140,17 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     return render(request, "patients/form.html", context)
 
 
+# What a phase change did, as a sentence ("is now in discharged" is not one).
+PHASE_NOW = {
+    Phase.REFERRED: "{name} is now referred.",
+    Phase.EVALUATION: "{name} is now in evaluation.",
+    Phase.INDUCTION: "{name} is now in induction.",
+    Phase.MAINTENANCE: "{name} is now in maintenance.",
+    Phase.PAUSED: "{name}'s treatment is now paused.",
+    Phase.DISCHARGED: "{name} has been discharged.",
+}
+
+
 @require_POST
 @staff_required
 def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
@@ -151,9 +163,7 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(
-                request, f"{patient.display_name} is now in {patient.phase_label.lower()}."
-            )
+            messages.success(request, PHASE_NOW[patient.phase].format(name=patient.display_name))
             return redirect("patients:detail", patient_id=patient.pk)
     errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, f"The phase was not changed: {errors}")

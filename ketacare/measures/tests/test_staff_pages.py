@@ -246,3 +246,17 @@ def test_a_relapse_from_the_best_is_flagged_in_the_score_table(alice_client, ali
         (17, "Baseline"),
         (19, "Reliably worse than best"),
     ]
+
+
+def test_the_reliable_change_explanation_says_at_least_the_threshold_compare_uses(
+    alice_client, patient
+):
+    from ketacare.core import instruments
+    from ketacare.core.instruments.change import Direction, compare
+
+    record(patient, "gad7", 1, days_ago=9)
+    text = alice_client.get(reverse("measures:scores", args=[patient.pk])).content.decode()
+    assert "at least 4 points on the GAD-7 or 6 points on the PHQ-9" in text
+    assert "larger than" not in text
+    gad7 = instruments.get("gad7")
+    assert compare(gad7, baseline=5, current=9).direction == Direction.WORSENED  # exactly 4

@@ -411,3 +411,17 @@ def test_every_care_team_role_sees_needs_attention_first_and_keeps_its_own_choic
     alice_client.get(reverse("patients:list"), {"sort": "-name"})
     again = alice_client.get(reverse("patients:list"))
     assert again.context["form"]["sort"].value() == "-name"
+
+
+def test_a_discharge_reads_as_a_sentence_and_the_empty_team_says_why(alice_client, alice, patient):
+    page = alice_client.post(
+        reverse("patients:phase_change", args=[patient.pk]),
+        {"to_phase": "discharged", "reason": "Declined treatment"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert f"{patient.display_name} has been discharged." in text
+    assert "is now in discharged" not in text
+    assert "the patient has been discharged" in text
+    listed = alice_client.get(reverse("patients:list")).content.decode()
+    assert 'class="small"><span class="muted">none (discharged)</span></td>' in listed
