@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
@@ -318,18 +319,25 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
 
 @permission_required(Action.API_TOKENS)
 def token_list(request: StaffRequest) -> HttpResponse:
+    """Post/redirect/get, so a refresh cannot make a second token; the secret rides in the
+    session across the redirect and is popped by the next page, so it is shown once."""
     form = ApiTokenForm(request.POST or None)
-    plaintext = None
     if request.method == "POST" and form.is_valid():
-        _, plaintext = services.api_token_create(
+        _, request.session[TOKEN_SESSION_KEY] = services.api_token_create(
             member=request.membership, name=form.cleaned_data["name"]
         )
-        form = ApiTokenForm()
+        return redirect("accounts:tokens")
+    plaintext = request.session.pop(TOKEN_SESSION_KEY, None)
     tokens = ApiToken.objects.filter(staff_member__user=request.user).select_related(
         "staff_member__clinic"
     )
     context = {"form": form, "tokens": tokens, "plaintext": plaintext}
-    return render(request, "accounts/tokens.html", context)
+    response = render(request, "accounts/tokens.html", context)
+    add_never_cache_headers(response)  # the secret must not linger in a browser cache
+    return response
+
+
+TOKEN_SESSION_KEY = "ketacare_new_api_token"  # noqa: S105 (a session key, not a secret)
 
 
 @require_POST
