@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 
 from django.core import mail
 from django.urls import reverse
@@ -260,3 +261,19 @@ def test_the_reliable_change_explanation_says_at_least_the_threshold_compare_use
     assert "larger than" not in text
     gad7 = instruments.get("gad7")
     assert compare(gad7, baseline=5, current=9).direction == Direction.WORSENED  # exactly 4
+
+
+def test_a_future_date_and_a_missing_item_are_shown_together_and_answers_kept(
+    alice_client, patient
+):
+    future = timezone.localtime(timezone=patient.clinic.tz) + dt.timedelta(days=2)
+    data = {"context": "ad_hoc", "collected_at": future.strftime("%Y-%m-%dT%H:%M")}
+    data.update({f"item_{i}": "2" for i in range(1, 7)})  # item 7 missing
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "in the future" in text
+    assert text.count("Please answer this question.") == 1
+    kept = re.findall(r'<input type="radio" name="item_\d" value="2"[^>]*checked', text)
+    assert len(kept) == 6
+    assert not Response.objects.exists()
