@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.ketacare",
             ],
+            "builtins": ["ketacare.lib.phone_filters"],
         },
     }
 ]
