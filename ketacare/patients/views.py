@@ -34,16 +34,14 @@ from ketacare.patients.trail import patient_audit_trail
 PAGE_SIZE = 25
 
 
-SORT_SESSION_KEY = "patients:list:sort"
+SORT_COOKIE = "patients_sort"
 
 
 def _list_sort_default(request: StaffRequest) -> str:
     """Who needs attention comes first for every care-team role, so an urgent alert is the
-    first thing a clinician sees; a sort the user chose is remembered for the session."""
-    chosen = request.GET.get("sort", "")
-    if chosen in PatientFilterForm.SORT_VALUES:
-        request.session[SORT_SESSION_KEY] = chosen
-    remembered = request.session.get(SORT_SESSION_KEY, "")
+    first thing a clinician sees; a sort the user chose is remembered (a cookie naming the
+    sort, nothing about patients, and no session write on each page)."""
+    remembered = request.COOKIES.get(SORT_COOKIE, "")
     return remembered if remembered in PatientFilterForm.SORT_VALUES else "attention"
 
 
@@ -85,7 +83,17 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         "now": now,
     }
     template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    response = render(request, template, context)
+    if sort != default_sort:
+        response.set_cookie(
+            SORT_COOKIE,
+            sort,
+            max_age=365 * 24 * 3600,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @permission_required(Action.PATIENT_REGISTER)
