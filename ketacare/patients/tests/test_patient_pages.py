@@ -4,6 +4,7 @@ import json
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from ketacare.audit.models import AccessAction, AccessEvent
 from ketacare.patients import services
@@ -425,3 +426,27 @@ def test_a_discharge_reads_as_a_sentence_and_the_empty_team_says_why(alice_clien
     assert "the patient has been discharged" in text
     listed = alice_client.get(reverse("patients:list")).content.decode()
     assert 'class="small"><span class="muted">none (discharged)</span></td>' in listed
+
+
+def test_a_birth_date_under_the_minimum_age_is_refused_beside_the_field(alice_client, clinic):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = alice_client.post(
+        reverse("patients:create"), {**VALID, "birth_date": yesterday.isoformat()}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["birth_date"]
+    assert any("aged 18 or over" in e for e in errors)
+    assert not Patient.objects.exists()
+    clinic.clinical_settings = {"minimum_age_years": 16}
+    clinic.save(update_fields=["clinical_settings"])
+    sixteen = dt.date(timezone.localdate().year - 17, 1, 1)
+    ok = alice_client.post(reverse("patients:create"), {**VALID, "birth_date": sixteen.isoformat()})
+    assert ok.status_code == 302
+
+
+def test_sex_at_birth_is_optional_in_both_forms_and_stored_as_not_recorded(alice_client, patient):
+    for url in (reverse("patients:create"), reverse("patients:edit", args=[patient.pk])):
+        assert not alice_client.get(url).context["form"].fields["sex_at_birth"].required
+    response = alice_client.post(reverse("patients:create"), {**VALID, "sex_at_birth": ""})
+    assert response.status_code == 302
+    assert Patient.objects.get(family_name="Nguyen").sex_at_birth == "unknown"
