@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -261,6 +262,7 @@ def staff_list(request: StaffRequest) -> HttpResponse:
 def staff_invite(request: StaffRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        existed = User.objects.filter(email__iexact=form.cleaned_data["email"].strip()).exists()
         try:
             member = services.staff_member_invite(
                 clinic=request.membership.clinic, by=request.user, **form.cleaned_data
@@ -268,11 +270,25 @@ def staff_invite(request: StaffRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(
-                request, f"{member.user.full_name} was added and emailed a sign-in link."
-            )
+            messages.success(request, _invited_message(member, form.cleaned_data, existed))
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
+
+
+def _invited_message(member: StaffMember, typed: dict[str, Any], existed: bool) -> str:
+    """Someone who already has an account (at another clinic, say) joins under the name on
+    that account: a name belongs to the person, and one clinic's admin must not rename
+    them for the others. The admin is told, rather than left to find another name listed."""
+    name = member.user.full_name
+    if not existed:
+        return f"{name} was added and emailed a link to set a password."
+    said = str(typed["full_name"]).strip()
+    if said and said.casefold() != name.casefold():
+        return (
+            f"This address already has a ketacare account, in the name {name}; they were added "
+            f"under that name, not “{said}”. They sign in with their existing password."
+        )
+    return f"{name} already had a ketacare account and was added; they sign in as before."
 
 
 @permission_required(Action.STAFF_MANAGE)
