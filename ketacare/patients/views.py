@@ -171,7 +171,9 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, PHASE_NOW[patient.phase].format(name=patient.display_name))
+            messages.success(
+                request, PHASE_NOW[Phase(patient.phase)].format(name=patient.display_name)
+            )
             return redirect("patients:detail", patient_id=patient.pk)
     errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, f"The phase was not changed: {errors}")
