@@ -62,6 +62,8 @@ def _mark_unanswered(form: QuestionnaireForm, answers: dict[str, int]) -> bool:
 def _all_errors_marked(form: QuestionnaireForm, instrument: str) -> bool:
     """Validate the form and mark unanswered questions; return whether all is well."""
     valid = form.is_valid()
+    if not form.is_bound:  # an empty POST: nothing to mark
+        return False
     missing = _mark_unanswered(form, services.visible_answers(instrument, form.answers()))
     return valid and not missing
 
