@@ -113,6 +113,7 @@ TEMPLATES = [
                 "ketacare.accounts.context_processors.ketacare",
                 "ketacare.demo.context_processors.demo",
             ],
+            "builtins": ["ketacare.lib.phone_filters"],
         },
     }
 ]

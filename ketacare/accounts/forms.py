@@ -13,12 +13,28 @@ from ketacare.accounts.models import WEEKDAYS, Role
 from ketacare.lib.phones import region_choices
 
 
-class StaffLoginForm(AuthenticationForm):
-    """Staff sign-in. Patient accounts are refused here: they use the portal."""
+class EmailLoginForm(AuthenticationForm):
+    """Sign-in by email. Addresses are stored in lower case, so the typed one is matched
+    whatever its case; Django's default error ("both fields may be case-sensitive") would
+    mislead, as only the password is."""
 
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That email address and password do not match an account. Check both and try "
+            "again; the password must match exactly, capital letters included."
+        ),
+    }
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip().lower()
+
+
+class StaffLoginForm(EmailLoginForm):
+    """Staff sign-in. Patient accounts are refused here: they use the portal."""
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
@@ -29,11 +45,7 @@ class StaffLoginForm(AuthenticationForm):
             )
 
 
-class PortalLoginForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
-
+class PortalLoginForm(EmailLoginForm):
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if not user.is_patient_user:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -13,9 +15,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
+from django_otp.models import ThrottlingMixin
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -132,14 +137,17 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     device = _pending_device(request, user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _pending_code_matches(device, form.cleaned_data["code"]):
+        if wait := _throttle_wait(device):
+            form.add_error("code", wait)
+        elif _pending_code_matches(device, form.cleaned_data["code"]):
             device = _pending_device_confirm(request, user, device)
             otp_login(request, device)
             request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)
             return redirect("accounts:2fa_recovery")
-        form.add_error(
-            "code", "That code did not match. Check the time on your phone and try again."
-        )
+        else:
+            form.add_error(
+                "code", "That code did not match. Check the time on your phone and try again."
+            )
     secret = base64.b32encode(device.bin_key).decode()
     context = {"form": form, "qr": _qr_svg(device.config_url), "secret": secret}
     return render(request, "accounts/2fa_setup.html", context)
@@ -183,6 +191,23 @@ def _pending_device_confirm(request: HttpRequest, user: User, device: TOTPDevice
     device.save()
     del request.session[PENDING_TOTP_SESSION_KEY]
     return device
+
+
+def _throttle_wait(device: ThrottlingMixin) -> str:
+    """After a wrong code the device refuses every code, right or wrong, for a while
+    (django-otp doubles the pause each time); say so, and for how long, rather than
+    calling a correct code wrong."""
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return ""
+    locked_until = (data or {}).get("locked_until")
+    seconds = 1
+    if locked_until is not None:
+        seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    unit = "second" if seconds == 1 else "seconds"
+    return (
+        f"Too many tries in a row: wait {seconds} {unit}, then enter the newest code from your app."
+    )
 
 
 RECOVERY_SESSION_KEY = "ketacare_recovery_codes"
@@ -244,7 +269,9 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
             if code.isdigit()
             else StaticDevice.objects.filter(user=user, confirmed=True).first()
         )
-        if used is not None and used.verify_is_allowed()[0] and used.verify_token(code):
+        if used is not None and (wait := _throttle_wait(used)):
+            form.add_error("code", wait)
+        elif used is not None and used.verify_token(code):
             otp_login(request, used)
             if used is not device:
                 messages.warning(
@@ -253,7 +280,8 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
                     "used again. Make new codes if few are left.",
                 )
             return redirect(next_url)
-        form.add_error("code", "That code did not match. Try the newest code from your app.")
+        else:
+            form.add_error("code", "That code did not match. Try the newest code from your app.")
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": next_url})
 
 
@@ -275,17 +303,36 @@ def staff_list(request: StaffRequest) -> HttpResponse:
 def staff_invite(request: StaffRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        existed = User.objects.filter(email__iexact=form.cleaned_data["email"].strip()).exists()
         try:
-            services.staff_member_invite(
+            member = services.staff_member_invite(
                 clinic=request.membership.clinic, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            # The same words whether or not a member was made (see staff_member_invite).
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(request, _invited_message(member, form.cleaned_data, existed))
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form, "title": "Add staff member"})
+
+
+def _invited_message(member: StaffMember | None, typed: dict[str, Any], existed: bool) -> str:
+    """Someone who already has a staff account (at another clinic, say) joins under the name
+    on that account: a name belongs to the person, and one clinic's admin must not rename
+    them for the others. The admin is told, rather than left to find another name listed.
+
+    A new address and an address that belongs to a patient account (no member is made, see
+    staff_member_invite) get the very same words, so the answer never tells them apart."""
+    if member is None or not existed:
+        return f"Invitation sent to {typed['email']}."
+    name = member.user.full_name
+    said = str(typed["full_name"]).strip()
+    if said and said.casefold() != name.casefold():
+        return (
+            f"This address already has a ketacare account, in the name {name}; they were added "
+            f"under that name, not “{said}”. They sign in with their existing password."
+        )
+    return f"{name} already had a ketacare account and was added; they sign in as before."
 
 
 @permission_required(Action.STAFF_MANAGE)
@@ -332,18 +379,25 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
 
 @permission_required(Action.API_TOKENS)
 def token_list(request: StaffRequest) -> HttpResponse:
+    """Post/redirect/get, so a refresh cannot make a second token; the secret rides in the
+    session across the redirect and is popped by the next page, so it is shown once."""
     form = ApiTokenForm(request.POST or None)
-    plaintext = None
     if request.method == "POST" and form.is_valid():
-        _, plaintext = services.api_token_create(
+        _, request.session[TOKEN_SESSION_KEY] = services.api_token_create(
             member=request.membership, name=form.cleaned_data["name"]
         )
-        form = ApiTokenForm()
+        return redirect("accounts:tokens")
+    plaintext = request.session.pop(TOKEN_SESSION_KEY, None)
     tokens = ApiToken.objects.filter(staff_member__user=request.user).select_related(
         "staff_member__clinic"
     )
     context = {"form": form, "tokens": tokens, "plaintext": plaintext}
-    return render(request, "accounts/tokens.html", context)
+    response = render(request, "accounts/tokens.html", context)
+    add_never_cache_headers(response)  # the secret must not linger in a browser cache
+    return response
+
+
+TOKEN_SESSION_KEY = "ketacare_new_api_token"  # noqa: S105 (a session key, not a secret)
 
 
 @require_POST

@@ -38,15 +38,17 @@ def _queue_care_team_notice(alert: Alert, now: dt.datetime) -> int:
         }
     )
     severity = alert.get_severity_display().lower()
-    url = settings.SITE_URL.rstrip("/") + reverse("home")
+    article = "an" if severity[:1] in "aeiou" else "a"
+    # The list sorted by attention puts this alert's patient near the top without naming them.
+    url = settings.SITE_URL.rstrip("/") + reverse("patients:list") + "?sort=attention"
     for email in recipients:
         message_queue(
             channel=MessageChannel.EMAIL,
             to=email,
-            subject=f"ketacare: a {severity} alert needs attention",
+            subject=f"ketacare: {article} {severity} alert needs attention",
             body=(
                 f"A new {severity} alert is waiting for one of your patients.\n\n"
-                f"Sign in to see it: {url}\n"
+                f"Sign in to see your patients, those needing attention first: {url}\n"
             ),
             ref=f"alert:{alert.pk}",
             now=now,

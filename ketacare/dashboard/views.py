@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ketacare.accounts.access import StaffRequest, permission_required
-from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import Action
 from ketacare.audit.models import AccessAction
 from ketacare.dashboard import selectors as dashboard_selectors
@@ -35,12 +34,22 @@ from ketacare.patients.forms import CareTeamAddForm, PatientFilterForm, PhaseCha
 PAGE_SIZE = 25
 
 
+SORT_COOKIE = "patients_sort"
+
+
+def _list_sort_default(request: StaffRequest) -> str:
+    """Who needs attention comes first for every care-team role, so an urgent alert is the
+    first thing a clinician sees; a sort the user chose is remembered (a cookie naming the
+    sort, nothing about patients, and no session write on each page)."""
+    remembered = request.COOKIES.get(SORT_COOKIE, "")
+    return remembered if remembered in PatientFilterForm.SORT_VALUES else "attention"
+
+
 @require_safe
 @permission_required(Action.CHART_READ)
 def patient_list(request: StaffRequest) -> HttpResponse:
     clinic = request.membership.clinic
-    # Coordinators triage: who needs attention comes first unless they choose otherwise.
-    default_sort = "attention" if request.membership.has_role(Role.COORDINATOR) else "name"
+    default_sort = _list_sort_default(request)
     data = request.GET.copy()
     data.setdefault("sort", default_sort)
     form = PatientFilterForm(data, clinic=clinic)
@@ -73,8 +82,18 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "now": now,
     }
-    template = "dashboard/_table.html" if request.htmx else "dashboard/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
+    response = render(request, template, context)
+    if sort != default_sort:
+        response.set_cookie(
+            SORT_COOKIE,
+            sort,
+            max_age=365 * 24 * 3600,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @require_safe

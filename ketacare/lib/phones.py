@@ -15,7 +15,16 @@ from django.core.exceptions import ValidationError
 
 # What people type into a phone box: digits, spaces, + ( ) - . and /. Anything else
 # (letters, markup, emoji) is refused before parsing, because the parser would skip it.
-_TYPED = re.compile(r"\+?[0-9 ()./\-]{3,40}")
+_TYPED = re.compile(r"\+?[0-9 ()./\-]+")
+_MAX_TYPED = 40
+_TOO_SHORT = ValidationError(
+    "This number is too short to be a phone number; check the digits and the country code.",
+    code="phone_too_short",
+)
+_TOO_LONG = ValidationError(
+    "This number is too long to be a phone number; check the digits and the country code.",
+    code="phone_too_long",
+)
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -44,9 +53,20 @@ def phone_to_e164(raw: str, *, region: str = "") -> str:
         raise ValidationError(
             "Use only digits, spaces and + ( ) - . in a phone number.", code="phone_characters"
         )
+    if len(text) > _MAX_TYPED:
+        raise _TOO_LONG
+    if sum(c.isdigit() for c in text) < 3:  # too few digits for the parser to try
+        raise _TOO_SHORT
     try:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.TOO_LONG:
+            raise _TOO_LONG from exc
+        if exc.error_type in (
+            phonenumbers.NumberParseException.TOO_SHORT_NSN,
+            phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
+        ):
+            raise _TOO_SHORT from exc
         if not region and not text.startswith("+"):
             raise ValidationError(
                 "Start the number with its country code, e.g. +44 7700 900123 "
@@ -54,6 +74,11 @@ def phone_to_e164(raw: str, *, region: str = "") -> str:
                 code="phone_country_code",
             ) from exc
         raise ValidationError("This is not a phone number.", code="phone_invalid") from exc
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == phonenumbers.ValidationResult.TOO_SHORT:
+        raise _TOO_SHORT
+    if reason == phonenumbers.ValidationResult.TOO_LONG:
+        raise _TOO_LONG
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             "This is not a valid phone number; check the digits and the country code.",

@@ -82,6 +82,9 @@ PATIENT_INSTRUMENTS = [
 ]
 
 
+INTERVAL_HELP = "0 turns the calendar check-ins off in this phase."
+
+
 class MeasurementPlanForm(forms.Form):
     calendar_instruments = forms.MultipleChoiceField(
         choices=PATIENT_INSTRUMENTS,
@@ -93,15 +96,19 @@ class MeasurementPlanForm(forms.Form):
         min_value=INTERVAL_DAYS.low,
         max_value=INTERVAL_DAYS.high,
         label="Every … days in induction",
-        help_text="0 turns calendar check-ins off in this phase.",
+        help_text=INTERVAL_HELP,
     )
     interval_maintenance = forms.IntegerField(
         min_value=INTERVAL_DAYS.low,
         max_value=INTERVAL_DAYS.high,
         label="Every … days in maintenance",
+        help_text=INTERVAL_HELP,
     )
     interval_paused = forms.IntegerField(
-        min_value=INTERVAL_DAYS.low, max_value=INTERVAL_DAYS.high, label="Every … days while paused"
+        min_value=INTERVAL_DAYS.low,
+        max_value=INTERVAL_DAYS.high,
+        label="Every … days while paused",
+        help_text=INTERVAL_HELP,
     )
     after_dose = forms.BooleanField(
         required=False, label="Check-ins 24 hours and 7 days after each dose"

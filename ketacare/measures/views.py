@@ -59,6 +59,15 @@ def _mark_unanswered(form: QuestionnaireForm, answers: dict[str, int]) -> bool:
     return bool(missing)
 
 
+def _all_errors_marked(form: QuestionnaireForm, instrument: str) -> bool:
+    """Validate the form and mark unanswered questions; return whether all is well."""
+    valid = form.is_valid()
+    if not form.is_bound:  # an empty POST: nothing to mark
+        return False
+    missing = _mark_unanswered(form, services.visible_answers(instrument, form.answers()))
+    return valid and not missing
+
+
 def _apply_errors(form: QuestionnaireForm, exc: ValidationError) -> None:
     for key, errs in exc.message_dict.items():
         item = key.split(".", 1)[1] if "." in key else None
@@ -80,6 +89,10 @@ def scores(request: StaffRequest, patient_id: int) -> HttpResponse:
         "references": selectors.reference_summaries(patient),
         "checkins": CheckIn.objects.filter(patient=patient).prefetch_related("events")[:20],
         "instruments": instruments.REGISTRY.values(),
+        # From the rules the comparison uses, so the explanation cannot drift from them.
+        "reliable_changes": [
+            (i.name, i.change.reliable_change) for i in instruments.REGISTRY.values() if i.change
+        ],
         "plan_form": _plan_form(patient),
         "dose_form": DoseTimeForm(),
     }
@@ -160,14 +173,10 @@ def response_new(request: StaffRequest, patient_id: int, instrument: str) -> Htt
     except InstrumentError as exc:
         raise Http404 from exc
     form = QuestionnaireForm(request.POST or None, instrument=definition, born=patient.birth_date)
-    if request.method == "POST" and form.is_valid():
+    # Every problem at once: the unanswered questions are marked even when the date is
+    # wrong too, so nobody fixes one and then meets the next.
+    if request.method == "POST" and _all_errors_marked(form, instrument):
         answers = services.visible_answers(instrument, form.answers())
-        if _mark_unanswered(form, answers):
-            return render(
-                request,
-                "measures/response_form.html",
-                {"patient": patient, "form": form, "definition": definition},
-            )
         try:
             _, alerts = services.response_record(
                 patient=patient,

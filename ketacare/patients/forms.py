@@ -10,7 +10,7 @@ from ketacare.core.phases import allowed_next
 from ketacare.lib.forms import IsoDateInput
 from ketacare.lib.phones import phone_to_e164
 from ketacare.patients.fields import EDITABLE_FIELDS
-from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient
+from ketacare.patients.models import PHASE_CHOICES, CareTeamRole, Patient, SexAtBirth
 
 
 class PatientForm(forms.ModelForm[Patient]):
@@ -42,8 +42,16 @@ class PatientForm(forms.ModelForm[Patient]):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["mrn"].required = not creating
+        # Optional in every form and in the API alike: no score or rule uses it, and many
+        # referrals do not say; left empty it is stored as "Not recorded".
+        sex = self.fields["sex_at_birth"]
+        sex.required = False
+        sex.help_text = "Optional."
         if creating:
             del self.fields["reason"]
+
+    def clean_sex_at_birth(self) -> str:
+        return self.cleaned_data["sex_at_birth"] or SexAtBirth.UNKNOWN
 
     # The service applies the same rule again; checking here too shows every error at once.
     def clean_phone(self) -> str:
@@ -88,18 +96,17 @@ class PatientFilterForm(forms.Form):
     team_member = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Care team member"
     )
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("attention", "Needs attention first"),
-            ("name", "Name A–Z"),
-            ("-name", "Name Z–A"),
-            ("mrn", "MRN"),
-            ("phase", "Phase"),
-            ("updated", "Recently updated"),
-            ("birth_date", "Oldest first"),
-        ],
+    SORT_CHOICES = (
+        ("attention", "Needs attention first"),
+        ("name", "Name A–Z"),
+        ("-name", "Name Z–A"),
+        ("mrn", "MRN"),
+        ("phase", "Phase"),
+        ("updated", "Recently updated"),
+        ("birth_date", "Oldest first"),
     )
+    SORT_VALUES = frozenset(value for value, _ in SORT_CHOICES)
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,18 @@ from ketacare.lib.phones import is_e164
 PHASE_CHOICES = [(p.value, p.label) for p in Phase]
 
 
+# Adult programmes only (ketamine for anxiety is studied and licensed in adults). 18 is
+# ketacare's own default, not a guideline figure; a clinic may set its own
+# (clinical_settings["minimum_age_years"]).
+DEFAULT_MINIMUM_AGE_YEARS = 18
+
+
+def minimum_age_years(clinic: Clinic) -> int:
+    value = clinic.clinical_settings.get("minimum_age_years", DEFAULT_MINIMUM_AGE_YEARS)
+    valid = isinstance(value, int) and not isinstance(value, bool)
+    return value if valid else DEFAULT_MINIMUM_AGE_YEARS
+
+
 class SexAtBirth(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
@@ -109,6 +121,8 @@ class Patient(models.Model):
             errors["birth_date"] = "The date of birth is in the future."
         elif self.birth_date and self.birth_date.year < today.year - 120:
             errors["birth_date"] = "The date of birth is more than 120 years ago."
+        elif self.birth_date and self.clinic_id and (problem := self._too_young(today)):
+            errors["birth_date"] = problem
         for name in PHONE_FIELDS:
             value = getattr(self, name)
             if value and not is_e164(value):
@@ -119,6 +133,18 @@ class Patient(models.Model):
             errors["phone"] = "A phone number is needed for the preferred contact channel."
         if errors:
             raise ValidationError(errors)
+
+    def _too_young(self, today: dt.date) -> str:
+        """The programme treats adults: a birth date that makes the patient younger than the
+        clinic's minimum age is a typo or a referral to refuse, never a silent record."""
+        minimum = minimum_age_years(self.clinic)
+        age = self.age_on(today)
+        if age >= minimum:
+            return ""
+        return (
+            f"With this date of birth the patient is {age} years old; this clinic registers "
+            f"patients aged {minimum} or over. Check the date."
+        )
 
     def age_on(self, day: dt.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)

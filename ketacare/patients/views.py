@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import StaffRequest, permission_required, staff_required
 from ketacare.accounts.permissions import Action, require_move_to
+from ketacare.core.phases import Phase
 from ketacare.lib.forms import add_errors
 from ketacare.patients import services
 from ketacare.patients.access import patient_for_staff, patient_read_by_staff
@@ -53,6 +54,17 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     return render(request, "patients/form.html", context)
 
 
+# What a phase change did, as a sentence ("is now in discharged" is not one).
+PHASE_NOW = {
+    Phase.REFERRED: "{name} is now referred.",
+    Phase.EVALUATION: "{name} is now in evaluation.",
+    Phase.INDUCTION: "{name} is now in induction.",
+    Phase.MAINTENANCE: "{name} is now in maintenance.",
+    Phase.PAUSED: "{name}'s treatment is now paused.",
+    Phase.DISCHARGED: "{name} has been discharged.",
+}
+
+
 @require_POST
 @staff_required
 def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse:
@@ -66,7 +78,7 @@ def patient_phase_change(request: StaffRequest, patient_id: int) -> HttpResponse
             add_errors(form, exc)
         else:
             messages.success(
-                request, f"{patient.display_name} is now in {patient.phase_label.lower()}."
+                request, PHASE_NOW[Phase(patient.phase)].format(name=patient.display_name)
             )
             return redirect("patients:detail", patient_id=patient.pk)
     errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)

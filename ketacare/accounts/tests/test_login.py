@@ -26,7 +26,7 @@ def test_it_shows_a_clear_error_for_a_wrong_password(alice):
         reverse("accounts:login"), {"username": alice.user.email, "password": "nope"}
     )
     assert response.status_code == 200
-    assert b"correct" in response.content  # "Please enter a correct email and password"
+    assert b"do not match an account" in response.content
     assert "_auth_user_id" not in Client().session
 
 
@@ -201,3 +201,46 @@ def test_staff_can_opt_in_to_two_factor_from_any_page_in_demo_mode(alice_client,
     session.save()
     response = alice_client.get(reverse("accounts:2fa_setup"))
     assert response["Location"] == reverse("accounts:2fa_recovery")
+
+
+@override_settings(KETACARE_REQUIRE_STAFF_2FA=True)
+def test_a_right_code_during_the_pause_after_a_wrong_one_is_told_to_wait_not_wrong(alice):
+    c = client_for(alice.user)
+    c.get(reverse("accounts:2fa_setup"))
+    device = TOTPDevice.objects.get(user=alice.user)
+    wrong = "000000" if _code(device) != "000000" else "111111"
+    c.post(reverse("accounts:2fa_setup"), {"code": wrong})
+    response = c.post(reverse("accounts:2fa_setup"), {"code": _code(device)})
+    text = response.content.decode()
+    assert "did not match" not in text
+    assert re.search(r"wait \d+ seconds?, then enter the newest code", text)
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_the_sign_in_code_page_also_says_how_long_to_wait(alice):
+    device = TOTPDevice.objects.create(user=alice.user, name="phone", confirmed=True)
+    c = Client()
+    c.post(reverse("accounts:login"), {"username": alice.user.email, "password": PASSWORD})
+    wrong = "000000" if _code(device) != "000000" else "111111"
+    c.post(reverse("accounts:2fa_verify"), {"code": wrong})
+    response = c.post(reverse("accounts:2fa_verify"), {"code": _code(device)})
+    assert re.search(r"wait \d+ seconds?", response.content.decode())
+
+
+def test_the_email_is_matched_whatever_its_case_and_the_error_does_not_say_it_may_not_be(
+    patient_user, alice
+):
+    c = Client()
+    wrong = c.post(reverse("portal:login"), {"username": patient_user.email, "password": "nope"})
+    assert b"case-sensitive" not in wrong.content
+    assert b"do not match an account" in wrong.content
+    shouted = patient_user.email.upper()
+    assert (
+        c.post(reverse("portal:login"), {"username": shouted, "password": PASSWORD}).status_code
+        == 302
+    )
+    staff = Client().post(
+        reverse("accounts:login"), {"username": alice.user.email.title(), "password": PASSWORD}
+    )
+    assert staff.status_code == 302

@@ -183,3 +183,19 @@ def test_clinic_phone_without_country_code_is_read_in_the_clinics_country(admin_
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.phone == "+442079460000"
+
+
+def test_inviting_someone_with_an_account_elsewhere_says_their_own_name_is_kept(
+    admin_client_, charlie, clinic
+):
+    response = admin_client_.post(
+        reverse("accounts:staff_invite"),
+        {"full_name": "Olivia New", "email": charlie.user.email.upper(), "roles": ["nurse"]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert f"in the name {charlie.user.full_name}" in text and "not “Olivia New”" in text
+    assert "emailed" not in text  # no email goes to someone who already has a password
+    charlie.user.refresh_from_db()
+    assert charlie.user.full_name != "Olivia New"
+    assert StaffMember.objects.filter(user=charlie.user, clinic=clinic).exists()

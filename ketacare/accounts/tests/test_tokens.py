@@ -6,8 +6,9 @@ from ketacare.accounts.models import ApiToken
 
 
 def test_it_creates_a_token_shown_once_and_stored_hashed(admin_client_, admin):
-    response = admin_client_.post(reverse("accounts:tokens"), {"name": "EHR sync"})
-    assert response.status_code == 200
+    response = admin_client_.post(reverse("accounts:tokens"), {"name": "EHR sync"}, follow=True)
+    assert response.redirect_chain == [(reverse("accounts:tokens"), 302)]
+    assert "no-store" in response["Cache-Control"]
     plaintext = re.search(rb"kc_[0-9a-f]{12}_[\w-]+", response.content).group(0).decode()
     token = ApiToken.objects.get(staff_member=admin)
     assert plaintext.split("_", 2)[2] not in token.secret_hash
@@ -46,3 +47,11 @@ def test_only_a_clinic_admin_makes_tokens_and_the_refusal_says_why(alice_client)
     assert response.status_code == 403
     assert b"only a clinic admin makes them" in response.content
     assert not ApiToken.objects.exists()
+
+
+def test_refreshing_after_making_a_token_does_not_make_another(admin_client_, admin):
+    made = admin_client_.post(reverse("accounts:tokens"), {"name": "EHR sync"})
+    assert made.status_code == 302  # a refresh of the page that follows repeats a GET
+    admin_client_.get(made["Location"])
+    admin_client_.get(made["Location"])
+    assert ApiToken.objects.filter(staff_member=admin).count() == 1

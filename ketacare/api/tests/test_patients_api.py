@@ -344,3 +344,18 @@ def test_a_form_body_instead_of_json_is_a_4xx_json(client, auth, patient, method
         assert response.json()["detail"]
     patient.refresh_from_db()
     assert patient.given_name == "Pat"
+
+
+def test_a_birth_date_under_the_clinics_minimum_age_is_refused_in_the_api(client, auth, clinic):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = client.post(
+        API, {**NEW, "birth_date": yesterday}, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e["field"] == "birth_date" and "aged 18 or over" in e["message"] for e in errors)
+    assert not Patient.objects.exists()

@@ -73,7 +73,13 @@ def checkin(patient, status, days_from_now):
 
 def alert(patient, severity, status="open"):
     Alert.objects.create(
-        patient=patient, kind="t", severity=severity, status=status, title="t", triggered_at=NOW
+        patient=patient,
+        kind="t",
+        severity=severity,
+        status=status,
+        title="t",
+        triggered_at=NOW,
+        raised_at=NOW,
     )
 
 
@@ -123,12 +129,15 @@ def test_needs_attention_order(alice_client, ward):
     ]
 
 
-def test_it_is_the_default_for_coordinators_only(admin_client_, alice_client, ward):
+def test_it_is_the_default_for_every_care_team_role(admin_client_, alice_client, ward):
     coordinator = admin_client_.get(reverse("patients:list"))  # admin holds the coordinator role
     assert _names(coordinator)[0] == "Foster"
     assert 'value="attention" selected' in coordinator.content.decode()
     prescriber = alice_client.get(reverse("patients:list"))
-    assert _names(prescriber)[0] == "Adams"
+    assert _names(prescriber)[0] == "Foster"
+    by_name = alice_client.get(reverse("patients:list"), {"sort": "name"})
+    assert _names(by_name)[0] == "Adams"
+    assert _names(alice_client.get(reverse("patients:list")))[0] == "Adams"  # choice kept
 
 
 def test_the_row_shows_scores_alerts_and_contacts(alice_client, ward):

@@ -82,3 +82,10 @@ def test_staff_schedule_the_post_dose_check_ins_for_a_dose(alice_client, patient
 def test_a_plan_can_turn_dose_check_ins_off(alice_client, patient):
     alice_client.post(reverse("measures:plan", args=[patient.pk]), {**PLAN, "after_dose": ""})
     assert worker.schedule_after_dose(patient=patient, dosed_at=timezone.now()) == []
+
+
+def test_every_interval_field_says_what_0_does(alice_client, patient):
+    from django.urls import reverse
+
+    page = alice_client.get(reverse("measures:plan", args=[patient.pk])).content.decode()
+    assert page.count("0 turns the calendar check-ins off in this phase.") == 3

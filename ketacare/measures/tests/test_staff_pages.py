@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 
 from django.core import mail
 from django.urls import reverse
@@ -246,3 +247,33 @@ def test_a_relapse_from_the_best_is_flagged_in_the_score_table(alice_client, ali
         (17, "Baseline"),
         (19, "Reliably worse than best"),
     ]
+
+
+def test_the_reliable_change_explanation_says_at_least_the_threshold_compare_uses(
+    alice_client, patient
+):
+    from ketacare.core import instruments
+    from ketacare.core.instruments.change import Direction, compare
+
+    record(patient, "gad7", 1, days_ago=9)
+    text = alice_client.get(reverse("measures:scores", args=[patient.pk])).content.decode()
+    assert "at least 4 points on the GAD-7 or 6 points on the PHQ-9" in text
+    assert "larger than" not in text
+    gad7 = instruments.get("gad7")
+    assert compare(gad7, baseline=5, current=9).direction == Direction.WORSENED  # exactly 4
+
+
+def test_a_future_date_and_a_missing_item_are_shown_together_and_answers_kept(
+    alice_client, patient
+):
+    future = timezone.localtime(timezone=patient.clinic.tz) + dt.timedelta(days=2)
+    data = {"context": "ad_hoc", "collected_at": future.strftime("%Y-%m-%dT%H:%M")}
+    data.update({f"item_{i}": "2" for i in range(1, 7)})  # item 7 missing
+    response = alice_client.post(reverse("measures:response_new", args=[patient.pk, "gad7"]), data)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "in the future" in text
+    assert text.count("Please answer this question.") == 1
+    kept = re.findall(r'<input type="radio" name="item_\d" value="2"[^>]*checked', text)
+    assert len(kept) == 6
+    assert not Response.objects.exists()

@@ -22,7 +22,10 @@ BAD_PHONES = [
     ("call me", "Use only digits"),
     ("555 0100", "not a valid phone number"),
     ("+1 555 0100", "not a valid phone number"),
-    ("1", "Use only digits"),
+    ("1", "too short"),
+    ("12", "too short"),
+    ("+44 20", "too short"),
+    ("312 555 0142 0142 0142", "too long"),
 ]
 
 

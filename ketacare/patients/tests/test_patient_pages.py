@@ -4,6 +4,7 @@ import json
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from ketacare.accounts.tests.sending import send_queued
 from ketacare.audit.models import AccessAction, AccessEvent
@@ -397,3 +398,55 @@ def test_the_timeline_shows_scores_and_alerts(alice_client, patient):
     content = alice_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert "PHQ-9: 9 (Mild)" in content
     assert "Urgent alert (open)" in content
+
+
+def test_every_care_team_role_sees_needs_attention_first_and_keeps_its_own_choice(
+    alice_client, bob, many
+):
+    from ketacare.conftest import client_for
+
+    for client in (alice_client, client_for(bob.user)):  # prescriber, nurse
+        first = client.get(reverse("patients:list"))
+        assert first.context["form"]["sort"].value() == "attention"
+        assert b"needs attention first:" in first.content
+    alice_client.get(reverse("patients:list"), {"sort": "-name"})
+    again = alice_client.get(reverse("patients:list"))
+    assert again.context["form"]["sort"].value() == "-name"
+
+
+def test_a_discharge_reads_as_a_sentence_and_the_empty_team_says_why(alice_client, alice, patient):
+    page = alice_client.post(
+        reverse("patients:phase_change", args=[patient.pk]),
+        {"to_phase": "discharged", "reason": "Declined treatment"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert f"{patient.display_name} has been discharged." in text
+    assert "is now in discharged" not in text
+    assert "the patient has been discharged" in text
+    listed = alice_client.get(reverse("patients:list")).content.decode()
+    assert '<span class="muted">none (discharged)</span></td>' in listed
+
+
+def test_a_birth_date_under_the_minimum_age_is_refused_beside_the_field(alice_client, clinic):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = alice_client.post(
+        reverse("patients:create"), {**VALID, "birth_date": yesterday.isoformat()}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["birth_date"]
+    assert any("aged 18 or over" in e for e in errors)
+    assert not Patient.objects.exists()
+    clinic.clinical_settings = {"minimum_age_years": 16}
+    clinic.save(update_fields=["clinical_settings"])
+    sixteen = dt.date(timezone.localdate().year - 17, 1, 1)
+    ok = alice_client.post(reverse("patients:create"), {**VALID, "birth_date": sixteen.isoformat()})
+    assert ok.status_code == 302
+
+
+def test_sex_at_birth_is_optional_in_both_forms_and_stored_as_not_recorded(alice_client, patient):
+    for url in (reverse("patients:create"), reverse("patients:edit", args=[patient.pk])):
+        assert not alice_client.get(url).context["form"].fields["sex_at_birth"].required
+    response = alice_client.post(reverse("patients:create"), {**VALID, "sex_at_birth": ""})
+    assert response.status_code == 302
+    assert Patient.objects.get(family_name="Nguyen").sex_at_birth == "unknown"
