@@ -82,7 +82,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "now": now,
     }
-    template = "patients/_table.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
+    template = "dashboard/_table.html" if request.htmx else "dashboard/list.html"  # type: ignore[attr-defined]
     response = render(request, template, context)
     if sort != default_sort:
         response.set_cookie(
