@@ -137,9 +137,9 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
     device = _pending_device(request, user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if wait := _throttle_wait(device):
-            form.add_error("code", wait)
-        elif _pending_code_matches(device, form.cleaned_data["code"]):
+        # No throttle here: the enrolling session already holds the secret, so guessing
+        # codes gains nothing, and a right code after a wrong one must simply work.
+        if _pending_code_matches(device, form.cleaned_data["code"]):
             device = _pending_device_confirm(request, user, device)
             otp_login(request, device)
             request.session[RECOVERY_SESSION_KEY] = _new_recovery_codes(user)

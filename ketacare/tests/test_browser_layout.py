@@ -31,8 +31,8 @@ def _sign_in(page, base, email, path):
 
 @pytest.fixture
 def ward(admin, alice, bob):
-    from ketacare.patients import services
     from ketacare.dashboard.tests.test_triage import alert, checkin, make, scores
+    from ketacare.patients import services
 
     made = []
     for i, family in enumerate(["Foster", "Davis", "Abernathy-Featherstonehaugh", "Clark"]):
