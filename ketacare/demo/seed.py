@@ -54,6 +54,10 @@ OUTSIDER = (
 )
 
 
+# Moves that only a prescriber may make (see accounts/permissions.py).
+PRESCRIBER_PHASES = frozenset({Phase.INDUCTION, Phase.MAINTENANCE, Phase.DISCHARGED})
+
+
 def demo_logins() -> list[tuple[str, str]]:
     rows = [(email, label) for email, _, _, _, label in DEMO_STAFF]
     rows.append((OUTSIDER[0], OUTSIDER[4]))
@@ -244,11 +248,14 @@ def seed(now: dt.datetime | None = None) -> dict[str, int]:
             when = start
             for step in path:
                 when += dt.timedelta(days=rng.randrange(7, 40))
+                # Only a prescriber signs eligibility, moves into treatment or discharges
+                # (accounts/permissions.py): the demo's history follows the same rules.
+                signer = prescribers[number % len(prescribers)].user
                 services.patient_phase_change(
                     patient=patient,
                     to_phase=step.value,
                     reason=REASONS[step],
-                    by=admin_user,
+                    by=signer if step in PRESCRIBER_PHASES else admin_user,
                     now=min(when, now),
                 )
             if path:
