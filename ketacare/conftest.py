@@ -141,3 +141,18 @@ def pytest_report_header(config):
 
     url = os.environ.get("DATABASE_URL", "")
     return f"ketacare database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+def treatment_started(
+    patient, by: User, *, now, evaluation_days_ago: int, induction_days_ago: int
+) -> None:
+    """Move a patient into evaluation, then induction, that many days before `now`: the
+    start of treatment that baseline and best score are counted from."""
+    import datetime as dt
+
+    from ketacare.patients.services import patient_phase_change
+
+    for phase, days in (("evaluation", evaluation_days_ago), ("induction", induction_days_ago)):
+        patient_phase_change(
+            patient=patient, to_phase=phase, reason="r", by=by, now=now - dt.timedelta(days=days)
+        )

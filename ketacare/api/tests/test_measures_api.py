@@ -2,6 +2,7 @@ import pytest
 
 from ketacare.accounts.services import api_token_create
 from ketacare.alerts.models import Alert
+from ketacare.conftest import treatment_started
 from ketacare.measures.models import Response
 
 
@@ -191,23 +192,8 @@ def test_the_responses_list_carries_baseline_and_best(client, auth, patient, ali
 
     from django.utils import timezone
 
-    from ketacare.patients.services import patient_phase_change
-
     now = timezone.now()
-    patient_phase_change(
-        patient=patient,
-        to_phase="evaluation",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=60),
-    )
-    patient_phase_change(
-        patient=patient,
-        to_phase="induction",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=45),
-    )
+    treatment_started(patient, alice.user, now=now, evaluation_days_ago=60, induction_days_ago=45)
     for days, value in ((50, 2), (30, 1), (2, 3)):  # 14 baseline, best 7, now 21
         body = dict(GAD, answers={str(i): value for i in range(1, 8)})
         body["collected_at"] = (now - dt.timedelta(days=days)).isoformat()

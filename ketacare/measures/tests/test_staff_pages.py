@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
+from ketacare.conftest import treatment_started
 from ketacare.measures import services
 from ketacare.measures.models import Amendment, CheckIn, Response
 from ketacare.measures.tests.conftest import deliver
@@ -198,23 +199,9 @@ def test_missed_check_ins_are_on_the_coordinators_list_and_can_be_resent(
 
 def test_a_relapse_from_the_best_is_flagged_in_the_score_table(alice_client, alice, patient):
     """GAD-7 baseline 17, best 9, back to 19: +2 from baseline hid it; +10 from best shows it."""
-    from ketacare.patients.services import patient_phase_change
 
     now = timezone.now()
-    patient_phase_change(
-        patient=patient,
-        to_phase="evaluation",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=60),
-    )
-    patient_phase_change(
-        patient=patient,
-        to_phase="induction",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=49),
-    )
+    treatment_started(patient, alice.user, now=now, evaluation_days_ago=60, induction_days_ago=49)
     totals = [(50, 17), (40, 12), (30, 9), (1, 19)]
     for days, total in totals:
         answers = {str(i): 3 for i in range(1, 8)}

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ketacare.conftest import treatment_started
 from ketacare.core import instruments
 from ketacare.core.reference_points import ScorePoint, latest_standing
 from ketacare.measures import services
-from ketacare.patients.services import patient_phase_change
 from ketacare.portal.plain_words import since_best, since_start
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -68,20 +68,7 @@ def test_no_best_words_without_a_reliable_worsening():
 
 def test_the_portal_shows_the_relapse(patient_client, patient, alice):
     now = timezone.now()
-    patient_phase_change(
-        patient=patient,
-        to_phase="evaluation",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=40),
-    )
-    patient_phase_change(
-        patient=patient,
-        to_phase="induction",
-        reason="r",
-        by=alice.user,
-        now=now - dt.timedelta(days=29),
-    )
+    treatment_started(patient, alice.user, now=now, evaluation_days_ago=40, induction_days_ago=29)
     for days, value in ((30, 2), (20, 1), (2, 3)):  # 14 baseline, best 7, now 21
         services.response_record(
             patient=patient,
