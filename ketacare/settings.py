@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ketacare.patients",
     "ketacare.portal",
     "ketacare.measures",
+    "ketacare.checkins",
     "ketacare.alerts",
     "ketacare.outbox",
     "ketacare.api",

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.selectors import access_events_for
-from ketacare.measures.models import Amendment, CheckIn, MeasurementPlan, Response
+from ketacare.checkins.models import CheckIn, MeasurementPlan
+from ketacare.measures.models import Amendment, Response
 from ketacare.patients.fields import EDITABLE_FIELDS
 from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
 

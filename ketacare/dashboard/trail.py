@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.selectors import access_events_for
-from ketacare.measures.models import Amendment, CheckInEvent, MeasurementPlan, Response
+from ketacare.checkins.models import CheckInEvent, MeasurementPlan
+from ketacare.measures.models import Amendment, Response
 from ketacare.patients.models import CareTeamMember, Patient
 
 KINDS = {

@@ -36,11 +36,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
+from ketacare.checkins.models import OPEN_STATUSES, CheckIn, CheckInStatus
 from ketacare.core import instruments
 from ketacare.core.instruments.change import Change, compare
 from ketacare.core.phases import ACTIVE_PHASES
 from ketacare.core.reference_points import TREATMENT_PHASES, Standing
-from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInStatus, Response
+from ketacare.measures.models import Response
 from ketacare.measures.selectors import standings_by_patient
 from ketacare.patients.models import Patient, PatientQuerySet, PhaseChange
 

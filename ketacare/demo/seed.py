@@ -321,8 +321,10 @@ def _seed_measures(clinic: Clinic, rng: random.Random, now: dt.datetime, by: Use
     Trajectories are invented: anxiety falls during induction, and some patients drift
     back up (the relapse the product exists to catch). Runs once per patient.
     """
+    from ketacare.checkins import services as checkin_services
+    from ketacare.checkins.models import CheckIn, CheckInStatus
     from ketacare.measures import services as measures
-    from ketacare.measures.models import CheckIn, CheckInStatus, Response
+    from ketacare.measures.models import Response
 
     treated = Patient.objects.filter(
         clinic=clinic, phase__in=["induction", "maintenance", "paused", "discharged"]
@@ -381,7 +383,7 @@ def _seed_measures(clinic: Clinic, rng: random.Random, now: dt.datetime, by: Use
     # Alex (the demo patient login) has a check-in waiting now.
     alex = Patient.objects.filter(clinic=clinic, portal_user__email=DEMO_PATIENT_EMAIL).first()
     if alex and not CheckIn.objects.filter(patient=alex, schedule_key="demo:now").exists():
-        waiting = measures.checkin_create(
+        waiting = checkin_services.checkin_create(
             patient=alex,
             instruments_=["gad7", "phq9"],
             context="weekly",
@@ -395,8 +397,8 @@ def _seed_measures(clinic: Clinic, rng: random.Random, now: dt.datetime, by: Use
 
 def demo_checkin_link(now: dt.datetime | None = None) -> str | None:
     """Issue a fresh secure link for Alex's waiting check-in (demo mode only)."""
-    from ketacare.measures import services as measures
-    from ketacare.measures.models import CheckIn
+    from ketacare.checkins import services as checkin_services
+    from ketacare.checkins.models import CheckIn
 
     if not settings.DEMO:
         return None
@@ -407,4 +409,4 @@ def demo_checkin_link(now: dt.datetime | None = None) -> str | None:
     ).first()
     if waiting is None:
         return None
-    return measures.link_url(measures.link_issue(waiting, now or timezone.now()))
+    return checkin_services.link_url(checkin_services.link_issue(waiting, now or timezone.now()))

@@ -1,4 +1,4 @@
-"""Who hears when a questionnaire raises flags.
+"""Who hears when a questionnaire raises flags, and who adds sections to the scores page.
 
 `measures` is below `alerts` in the layers (docs/architecture.md), so it cannot import it.
 Instead `alerts` registers a handler here when Django starts (AlertsConfig.ready). The handler
@@ -7,13 +7,18 @@ so a safety signal cannot be lost between the two.
 
 If flags come and no handler is registered they would go nowhere, which must never happen
 quietly: `flags_raise` refuses instead, and the caller's transaction rolls back.
+
+The scores page (`measures.views.scores`) shows what other apps know about the patient's
+measurement (check-ins: the plan, "send now", the delivery record). Those apps sit above
+`measures`, so they hand their sections in through `on_scores_page` the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from ketacare.core.instruments.base import Flag
@@ -71,3 +76,41 @@ def flags_raise(
             handler(patient=patient, flags=flags, response=response, now=now, evidence=evidence)
         )
     return raised
+
+
+# --- sections of the scores page -----------------------------------------------------
+
+# "request": inside "Record or request"; "side": below it; "bottom": after the score table.
+Place = Literal["request", "side", "bottom"]
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A template, with its own context, that another app adds to the scores page."""
+
+    place: Place
+    template: str
+    context: dict[str, object] = field(default_factory=dict)
+
+
+class SectionProvider(Protocol):
+    def __call__(self, *, patient: Patient) -> Sequence[PageSection]: ...
+
+
+_section_providers: list[SectionProvider] = []
+
+
+def on_scores_page(provider: SectionProvider) -> Callable[[], None]:
+    """Register sections for the scores page; returns a function that removes them again."""
+    if provider not in _section_providers:
+        _section_providers.append(provider)
+    return lambda: _section_providers.remove(provider) if provider in _section_providers else None
+
+
+def scores_page_sections(*, patient: Patient) -> dict[str, list[PageSection]]:
+    """Every registered section for this patient's scores page, by place."""
+    by_place: dict[str, list[PageSection]] = {"request": [], "side": [], "bottom": []}
+    for provider in _section_providers:
+        for section in provider(patient=patient):
+            by_place[section.place].append(section)
+    return by_place

@@ -14,9 +14,11 @@ from ketacare.accounts.forms import PortalLoginForm
 from ketacare.accounts.selectors import crisis_help_for_visitors
 from ketacare.accounts.throttle import email_rate_limited, posted_email
 from ketacare.accounts.views import PasswordLoginView
+from ketacare.checkins import selectors as checkin_selectors
+from ketacare.checkins.answering import answer_checkin, save_one_answer
+from ketacare.checkins.models import OPEN_STATUSES, CheckIn
 from ketacare.measures import charts, selectors
-from ketacare.measures.answering import answer_checkin, save_one_answer
-from ketacare.measures.models import OPEN_STATUSES, CheckIn, Source
+from ketacare.measures.models import Source
 from ketacare.patients.access import PatientRequest, patient_read_by_self, patient_required
 from ketacare.patients.selectors import care_team_current
 from ketacare.portal import magic
@@ -58,7 +60,7 @@ def home(request: PatientRequest) -> HttpResponse:
         "phase_meaning": PHASE_MEANING.get(patient.phase, ""),
         "care_team": care_team_current(patient),
         "clinic": patient.clinic,
-        "due": selectors.open_checkins(patient),
+        "due": checkin_selectors.open_checkins(patient),
     }
     return render(request, "portal/home.html", context)
 

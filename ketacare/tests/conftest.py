@@ -71,9 +71,9 @@ def response(patient):
 def checkin(patient):
     from django.utils import timezone
 
-    from ketacare.measures import services
+    from ketacare.checkins import services as checkin_services
 
-    return services.checkin_create(
+    return checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context="weekly", due_at=timezone.now()
     )
 
@@ -82,10 +82,10 @@ def checkin(patient):
 def objs(patient, assignment, admin, response, checkin):
     from django.utils import timezone
 
-    from ketacare.measures import services
+    from ketacare.checkins import services as checkin_services
 
     return {
-        "token": services.link_issue(checkin, timezone.now()),
+        "token": checkin_services.link_issue(checkin, timezone.now()),
         "patient": patient,
         "assignment": assignment,
         "admin": admin,

@@ -84,15 +84,15 @@ def test_staff_pages_have_no_serious_accessibility_problems(live_server, chromiu
 def test_patient_pages_on_a_phone_have_no_serious_accessibility_problems(
     live_server, chromium, patient_user, patient
 ):
-    from ketacare.measures import services
+    from ketacare.checkins import services as checkin_services
 
-    checkin = services.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient,
         instruments_=["gad7", "phq9", "cssrs"],
         context="weekly",
         due_at=timezone.now(),
     )
-    token = services.link_issue(checkin, timezone.now())
+    token = checkin_services.link_issue(checkin, timezone.now())
     checkin.status = "sent"
     checkin.save(update_fields=["status"])
     context = chromium.new_context(

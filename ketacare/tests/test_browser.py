@@ -135,13 +135,13 @@ def test_a_patient_completes_a_check_in_from_an_emailed_link_on_a_phone(
     from django.core import mail
     from django.utils import timezone
 
-    from ketacare.measures import services
+    from ketacare.checkins import services as checkin_services
     from ketacare.measures.models import Response
 
-    checkin = services.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7", "phq9"], context="weekly", due_at=timezone.now()
     )
-    services.checkin_send(checkin, now=timezone.now())
+    checkin_services.checkin_send(checkin, now=timezone.now())
     from ketacare.outbox.services import deliver_due
 
     deliver_due(now=timezone.now(), worker="test")

@@ -11,8 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketacare.accounts.models import Role
+from ketacare.checkins import services as checkin_services
 from ketacare.conftest import make_staff
-from ketacare.measures import services
 from ketacare.patients import services as patient_services
 from ketacare.tests.conftest import SHOTS
 from ketacare.tests.test_browser import _sign_in, page  # noqa: F401  (fixture)
@@ -22,11 +22,11 @@ pytestmark = pytest.mark.browser
 
 def _missed(patient, days_ago):
     at = timezone.now() - dt.timedelta(days=days_ago)
-    c = services.checkin_create(
+    c = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context="weekly", due_at=at, now=at
     )
-    services.checkin_send(c, now=at)
-    services.checkins_expire(now=at + dt.timedelta(days=4))
+    checkin_services.checkin_send(c, now=at)
+    checkin_services.checkins_expire(now=at + dt.timedelta(days=4))
 
 
 def test_the_coordinator_sees_check_ins_by_patient_and_can_show_discharged_ones(

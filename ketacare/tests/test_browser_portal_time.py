@@ -38,6 +38,7 @@ def phone(browser):
 
 @pytest.fixture
 def far_clinic_patient(clinic, patient, patient_user):
+    from ketacare.checkins import services as checkin_services
     from ketacare.measures import services
 
     clinic.time_zone = "Pacific/Kiritimati"
@@ -54,7 +55,7 @@ def far_clinic_patient(clinic, patient, patient_user):
         source="link",
         collected_at=ANSWERED,
     )
-    checkin = services.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context="weekly", due_at=timezone.now()
     )
     # 11:00 UTC two days on is 01:00 the day after in the clinic: the dates differ.

@@ -24,9 +24,9 @@ from ketacare.accounts.services import api_token_create
 from ketacare.alerts.models import Alert
 from ketacare.audit.admin import PatientReadsLoggedAdmin
 from ketacare.audit.models import AccessAction, AccessEvent
+from ketacare.checkins import services as checkin_services
+from ketacare.checkins.models import CheckIn, CheckInStatus
 from ketacare.conftest import client_for
-from ketacare.measures import services as measures
-from ketacare.measures.models import CheckIn, CheckInStatus
 from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
 from ketacare.tests.test_access_matrix import ROUTES, _all_url_names, _url
 
@@ -121,8 +121,10 @@ def walk(objs, patient_user, admin):
     now = timezone.now()
     CheckIn.objects.filter(pk=checkin.pk).update(status=CheckInStatus.SENT, sent_at=now)
     checkin.refresh_from_db()
-    measures.checkin_save_answer(checkin=checkin, instrument="gad7", item="1", value=2, now=now)
-    objs["token"] = measures.link_issue(checkin, now)
+    checkin_services.checkin_save_answer(
+        checkin=checkin, instrument="gad7", item="1", value=2, now=now
+    )
+    objs["token"] = checkin_services.link_issue(checkin, now)
     # Every role, so each page answers with its data rather than a role refusal.
     objs["admin"].roles = [role.value for role in Role]
     objs["admin"].save(update_fields=["roles"])

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
-from ketacare.measures import services
+from ketacare.checkins import services as checkin_services
 from ketacare.measures.models import Context
 
 URL = reverse("accounts:clinic_crisis_lines")
@@ -77,10 +77,10 @@ def test_other_staff_cannot_change_the_crisis_lines(alice_client, clinic):
 
 
 def _sent_link(patient):
-    checkin = services.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context=Context.WEEKLY, due_at=timezone.now()
     )
-    token = services.link_issue(checkin, timezone.now())
+    token = checkin_services.link_issue(checkin, timezone.now())
     checkin.status, checkin.sent_at = "sent", timezone.now()
     checkin.save(update_fields=["status", "sent_at"])
     return token

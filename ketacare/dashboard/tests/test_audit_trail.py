@@ -14,9 +14,10 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.models import AccessAction, AccessEvent
+from ketacare.checkins import services as checkin_services
+from ketacare.checkins.tests.conftest import deliver
 from ketacare.conftest import client_for
 from ketacare.measures import services as measures
-from ketacare.measures.tests.conftest import deliver
 from ketacare.patients import services
 
 GAD7 = {str(i): 1 for i in range(1, 8)}
@@ -48,16 +49,18 @@ def history(patient, alice, bob, admin):
     alert.status = "acknowledged"
     alert._history_user = bob.user  # type: ignore[attr-defined]
     alert.save()
-    checkin = measures.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context="weekly", due_at=now, now=now
     )
-    measures.checkin_send(checkin, now=now)
+    checkin_services.checkin_send(checkin, now=now)
     deliver()  # the message leaves through the outbox: "sent" is recorded then
-    measures.checkin_resend(checkin=checkin, now=now, detail=f"re-sent by {admin.user.full_name}")
+    checkin_services.checkin_resend(
+        checkin=checkin, now=now, detail=f"re-sent by {admin.user.full_name}"
+    )
     services.patient_phase_change(
         patient=patient, to_phase="evaluation", reason="booked", by=alice.user
     )
-    measures.measurement_plan_save(
+    checkin_services.measurement_plan_save(
         patient=patient, calendar_instruments=["gad7"], interval_days={"induction": 7},
         after_dose=True, by=bob.user,
     )  # fmt: skip

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
+from ketacare.checkins.models import CheckIn
 from ketacare.core import instruments
 from ketacare.core.reference_points import ScorePoint, latest_standing
 from ketacare.dashboard import triage
-from ketacare.measures.models import CheckIn, Response
+from ketacare.measures.models import Response
 from ketacare.patients import services
 from ketacare.patients.models import Patient, PhaseChange
 

@@ -23,7 +23,8 @@ def test_demo_logins_are_not_shown_outside_demo_mode(db, settings):
 
 def test_the_demo_clinic_has_every_phase_and_role_and_loads_twice_without_duplicates(db, settings):
     settings.DEMO = True
-    from ketacare.measures.models import CheckIn, Response
+    from ketacare.checkins.models import CheckIn
+    from ketacare.measures.models import Response
 
     first = demo.seed()
     responses = Response.objects.count()

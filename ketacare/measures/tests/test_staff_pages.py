@@ -2,15 +2,13 @@ import datetime as dt
 import json
 import re
 
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.conftest import treatment_started
 from ketacare.measures import services
-from ketacare.measures.models import Amendment, CheckIn, Response
-from ketacare.measures.tests.conftest import deliver
+from ketacare.measures.models import Amendment, Response
 
 
 def record(patient, code, value, days_ago, **extra):
@@ -151,50 +149,6 @@ def test_a_correction_keeps_the_original_and_needs_a_reason(alice_client, alice,
         alice.user,
     )
     assert stored.history.count() == 2
-
-
-def test_send_now_creates_and_sends_a_check_in(alice_client, patient):
-    alice_client.post(reverse("measures:send_now", args=[patient.pk]))
-    checkin = CheckIn.objects.get()
-    assert checkin.status == "sent" and checkin.channel == "email"
-    deliver()
-    assert mail.outbox[-1].to == [patient.email]
-
-
-def test_missed_check_ins_are_on_the_coordinators_list_and_can_be_resent(
-    alice_client, patient, other_clinic, charlie
-):
-    from ketacare.patients import services as ps
-
-    outsider_patient = ps.patient_create(
-        clinic=other_clinic,
-        by=charlie.user,
-        given_name="Far",
-        family_name="Away",
-        birth_date=dt.date(1980, 1, 1),
-        email="f@a.test",
-    )
-    for p in (patient, outsider_patient):
-        c = services.checkin_create(
-            patient=p,
-            instruments_=["gad7"],
-            context="weekly",
-            due_at=timezone.now() - dt.timedelta(days=5),
-        )
-        services.checkin_send(c, now=timezone.now() - dt.timedelta(days=5))
-    services.checkins_expire(now=timezone.now())
-    page = alice_client.get(reverse("measures:worklist"))
-    assert b"Pat Example" in page.content and b"Far Away" not in page.content
-    mine = CheckIn.objects.get(patient=patient)
-    alice_client.post(reverse("measures:resend", args=[mine.pk]), {"next": "https://evil.test/"})
-    mine.refresh_from_db()
-    # Its time point is over: it stays missed, and a fresh ad-hoc check-in goes out instead.
-    assert mine.status == "missed" and mine.expires_at < timezone.now()
-    assert mine.events.filter(event="replaced").exists()
-    instead = CheckIn.objects.get(patient=patient, context="ad_hoc")
-    assert instead.status == "sent" and instead.instruments == ["gad7"]
-    theirs = CheckIn.objects.get(patient=outsider_patient)
-    assert alice_client.post(reverse("measures:resend", args=[theirs.pk])).status_code == 404
 
 
 def test_a_relapse_from_the_best_is_flagged_in_the_score_table(alice_client, alice, patient):

@@ -109,6 +109,7 @@ def working_clinic(transactional_db, patient, alice, bob) -> Iterator[None]:
     # a PHQ-9 with item 9 above 0 (a response and its alert), a check-in, a check-in plan.
     from django.utils import timezone
 
+    from ketacare.checkins import services as checkin_services
     from ketacare.measures import services as measures
     from ketacare.patients.services import care_team_add
 
@@ -123,8 +124,10 @@ def working_clinic(transactional_db, patient, alice, bob) -> Iterator[None]:
         collected_at=now,
         by=alice.user,
     )
-    measures.checkin_create(patient=patient, instruments_=["gad7"], context="weekly", due_at=now)
-    measures.measurement_plan_save(
+    checkin_services.checkin_create(
+        patient=patient, instruments_=["gad7"], context="weekly", due_at=now
+    )
+    checkin_services.measurement_plan_save(
         patient=patient,
         calendar_instruments=["gad7"],
         interval_days={},

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.measures.checks import check_sms_backend
+from ketacare.checkins.checks import check_sms_backend
 from ketacare.outbox import sms
 from ketacare.outbox.models import Message
 from ketacare.outbox.services import deliver_due, message_queue

@@ -5,6 +5,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from ketacare.checkins import services as checkin_services
 from ketacare.measures import services
 
 # Kiritimati is UTC+14: 20:00 UTC on 4 March is 10:00 on 5 March there.
@@ -52,16 +53,16 @@ def test_a_request_never_leaves_its_clinic_zone_behind(clinic, patient_client):
 
 
 def test_a_secure_link_page_takes_the_zone_of_its_check_ins_clinic(clinic, patient):
-    from ketacare.measures import link_views
+    from ketacare.checkins import link_views
     from ketacare.measures.models import Context
 
     clinic.time_zone = "Pacific/Kiritimati"
     clinic.save(update_fields=["time_zone"])
-    checkin = services.checkin_create(
+    checkin = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context=Context.WEEKLY, due_at=timezone.now()
     )
-    token = services.link_issue(checkin, timezone.now())
-    found, link = services.checkin_for_token(token)
+    token = checkin_services.link_issue(checkin, timezone.now())
+    found, link = checkin_services.checkin_for_token(token)
     try:
         link_views._state(found, link)
         assert timezone.get_current_timezone_name() == "Pacific/Kiritimati"

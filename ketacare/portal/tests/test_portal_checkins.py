@@ -8,16 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.accounts.tests.sending import send_queued
+from ketacare.checkins import services as checkin_services
 from ketacare.measures import services
 from ketacare.measures.models import Response
 
 
 @pytest.fixture
 def open_checkin(patient):
-    c = services.checkin_create(
+    c = checkin_services.checkin_create(
         patient=patient, instruments_=["gad7"], context="post_24h", due_at=timezone.now()
     )
-    services.checkin_send(c, now=timezone.now())
+    checkin_services.checkin_send(c, now=timezone.now())
     return c
 
 

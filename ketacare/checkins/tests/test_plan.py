@@ -3,8 +3,8 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.measures import worker
-from ketacare.measures.models import CheckIn, MeasurementPlan
+from ketacare.checkins import worker
+from ketacare.checkins.models import CheckIn, MeasurementPlan
 from ketacare.patients import services as ps
 
 PLAN = {

@@ -15,8 +15,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ketacare.accounts.models import User
-from ketacare.measures import selectors, services
-from ketacare.measures.models import CheckIn
+from ketacare.checkins import services
+from ketacare.checkins.models import CheckIn
+from ketacare.measures import selectors
 
 
 def save_one_answer(request: HttpRequest, checkin: CheckIn, extra: dict[str, str]) -> HttpResponse:
@@ -33,7 +34,7 @@ def save_one_answer(request: HttpRequest, checkin: CheckIn, extra: dict[str, str
             "That answer could not be saved. Please choose one of the options.", status=422
         )
     block = selectors.questionnaire_blocks([instrument], checkin.draft)[0]
-    return render(request, "measures/_block.html", {"block": block, "saved": True, **extra})
+    return render(request, "checkins/_block.html", {"block": block, "saved": True, **extra})
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -69,7 +70,7 @@ def answer_checkin(
         else:
             urgent = any(a.severity == "urgent" for a in alerts)
             return render(
-                request, "measures/thanks.html", {"clinic": clinic, "urgent": urgent, **extra}
+                request, "checkins/thanks.html", {"clinic": clinic, "urgent": urgent, **extra}
             )
     else:
         services.checkin_mark_opened(checkin, timezone.now())
@@ -81,4 +82,4 @@ def answer_checkin(
         "blocks": selectors.questionnaire_blocks(checkin.instruments, checkin.draft, errors),
         **extra,
     }
-    return render(request, "measures/questionnaire.html", context, status=422 if errors else 200)
+    return render(request, "checkins/questionnaire.html", context, status=422 if errors else 200)

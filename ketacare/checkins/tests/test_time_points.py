@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.measures import services, worker
-from ketacare.measures.models import CheckIn, Context, Response
-from ketacare.measures.tests.conftest import deliver, fill
+from ketacare.checkins import services, worker
+from ketacare.checkins.models import CheckIn
+from ketacare.checkins.tests.conftest import deliver, fill
+from ketacare.measures.models import Context, Response
 from ketacare.outbox.models import Message
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.core import mail
 
-from ketacare.measures import services
-from ketacare.measures.tests.conftest import deliver
+from ketacare.checkins import services
+from ketacare.checkins.tests.conftest import deliver
 from ketacare.outbox import sms
 
 SENT_AT = dt.datetime(2026, 3, 4, 20, 0, tzinfo=dt.UTC)  # 5 March 10:00 at UTC+14

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ketacare.measures.checks import sms_problem
-from ketacare.measures.worker import run_once
+from ketacare.checkins.checks import sms_problem
+from ketacare.checkins.worker import run_once
 from ketacare.outbox.services import pause_for_tests
 
 

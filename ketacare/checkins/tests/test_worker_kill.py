@@ -23,8 +23,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.measures import services, worker
-from ketacare.measures.models import CheckIn, CheckInLink, CheckInStatus, Context, hash_token
+from ketacare.checkins import services, worker
+from ketacare.checkins.models import CheckIn, CheckInLink, CheckInStatus, hash_token
+from ketacare.measures.models import Context
 from ketacare.outbox.models import Message
 from ketacare.outbox.services import deliver_due
 

@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.measures.tests.conftest import deliver
+from ketacare.checkins.tests.conftest import deliver
 
 
 def _expire_links(checkin):

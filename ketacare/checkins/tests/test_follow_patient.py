@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.audit.models import AccessEventPatient
-from ketacare.measures import services, worker
-from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink
-from ketacare.measures.tests.conftest import deliver
+from ketacare.checkins import services, worker
+from ketacare.checkins.models import OPEN_STATUSES, CheckIn, CheckInLink
+from ketacare.checkins.tests.conftest import deliver
 from ketacare.outbox.models import Message
 from ketacare.patients import services as patient_services
 from ketacare.patients.models import Patient

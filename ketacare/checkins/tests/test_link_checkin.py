@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
-from ketacare.measures import services
-from ketacare.measures.models import CheckIn, CheckInEvent, Response
-from ketacare.measures.tests.conftest import deliver, fill
+from ketacare.checkins import services
+from ketacare.checkins.models import CheckIn, CheckInEvent
+from ketacare.checkins.tests.conftest import deliver, fill
+from ketacare.measures.models import Response
 
 
 def url(token, name="measures:link"):
@@ -127,7 +128,7 @@ def test_an_unknown_token_is_a_kind_404(client, db):
 def test_an_expired_link_offers_a_new_one_sent_to_the_details_on_file(client, sent):
     checkin, token = sent
     CheckIn.objects.filter(pk=checkin.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
-    from ketacare.measures.models import CheckInLink
+    from ketacare.checkins.models import CheckInLink
 
     CheckInLink.objects.update(
         expires_at=timezone.now() - dt.timedelta(hours=1),

@@ -1,8 +1,8 @@
 from django.urls import reverse
 
 from ketacare.accounts.clinic_settings import ClinicalSettings
+from ketacare.checkins import worker
 from ketacare.core.phases import Phase
-from ketacare.measures import worker
 
 URL = "measures:clinic_settings"
 GOOD = {

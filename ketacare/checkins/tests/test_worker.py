@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.alerts import services as alerts_services
+from ketacare.checkins import services, worker
+from ketacare.checkins.models import CheckIn, CheckInEvent, hash_token
 from ketacare.core.instruments.base import Flag, Severity
-from ketacare.measures import services, worker
-from ketacare.measures.models import CheckIn, CheckInEvent, Context, hash_token
+from ketacare.measures.models import Context
 from ketacare.outbox import services as outbox_services
 from ketacare.outbox import sms
 from ketacare.outbox.models import Message

@@ -19,16 +19,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from ketacare.accounts.clinic_settings import PLAN_PHASES, ClinicalSettings
-from ketacare.core.phases import Phase
-from ketacare.measures import services
-from ketacare.measures.models import (
+from ketacare.checkins import services
+from ketacare.checkins.models import (
     OPEN_STATUSES,
     CheckIn,
     CheckInEvent,
     CheckInStatus,
-    Context,
     MeasurementPlan,
 )
+from ketacare.core.phases import Phase
+from ketacare.measures.models import Context
 from ketacare.outbox.services import deliver_due, pause_for_tests
 from ketacare.patients.models import Patient
 

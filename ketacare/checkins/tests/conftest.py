@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from ketacare.measures import services
+from ketacare.checkins import services
 from ketacare.measures.models import Context
 from ketacare.outbox import sms
 

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.clinic_time import clinic_time_activate
 from ketacare.accounts.throttle import email_rate_limited
+from ketacare.checkins import services
+from ketacare.checkins.answering import answer_checkin, save_one_answer
+from ketacare.checkins.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus
 from ketacare.core.phases import Phase
-from ketacare.measures import services
-from ketacare.measures.answering import answer_checkin, save_one_answer
-from ketacare.measures.models import OPEN_STATUSES, CheckIn, CheckInLink, CheckInStatus, Source
+from ketacare.measures.models import Source
 from ketacare.patients.access import patient_read_by_link
 
 
@@ -45,7 +46,7 @@ def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | Non
     if state == "closed":
         return render(
             request,
-            "measures/link_cancelled.html",
+            "checkins/link_cancelled.html",
             {"clinic": checkin.patient.clinic if checkin else None},
             status=status,
         )
@@ -56,7 +57,7 @@ def _closed(request: HttpRequest, state: str, token: str, checkin: CheckIn | Non
         # Past its time point a check-in is not reopened: a fresh one is offered instead.
         "renewable": checkin is not None and services.checkin_renewable(checkin, timezone.now()),
     }
-    return render(request, "measures/link_closed.html", context, status=status)
+    return render(request, "checkins/link_closed.html", context, status=status)
 
 
 @never_cache
@@ -106,4 +107,4 @@ def link_renew(request: HttpRequest, token: str) -> HttpResponse:
         "clinic": checkin.patient.clinic,
         "instead": sent_for is not None and sent_for.pk != checkin.pk,
     }
-    return render(request, "measures/link_renewed.html", context)
+    return render(request, "checkins/link_renewed.html", context)
