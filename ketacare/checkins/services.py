@@ -35,7 +35,8 @@ from ketacare.core.phases import Phase
 from ketacare.measures.hooks import RaisedSignal
 from ketacare.measures.models import Context, Response
 from ketacare.measures.services import response_record, visible_answers
-from ketacare.outbox.models import Message, MessageChannel, MessageStatus
+from ketacare.outbox.models import MessageChannel
+from ketacare.outbox.selectors import message_waiting
 from ketacare.outbox.services import message_queue, messages_cancel
 from ketacare.patients.models import ContactChannel, Patient
 
@@ -136,12 +137,7 @@ def _queue_message(checkin: CheckIn, token: str, *, now: dt.datetime, reminder: 
     """
     patient = checkin.patient
     channel = _channel_for(patient)
-    if (
-        reminder
-        and Message.objects.filter(
-            ref=message_ref(checkin, reminder=False), status=MessageStatus.PENDING
-        ).exists()
-    ):
+    if reminder and message_waiting(ref=message_ref(checkin, reminder=False)):
         reminder = False  # the first link never left: this message takes its place
     messages_cancel(ref_prefix=f"checkin:{checkin.pk}:", now=now)
     context = {

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from ketacare.alerts.models import Alert
+from ketacare.alerts.selectors import patient_alerts
 from ketacare.audit.selectors import access_events_for
 from ketacare.checkins.models import CheckIn, MeasurementPlan
 from ketacare.measures.models import Amendment, Response
@@ -100,7 +100,7 @@ def _alerts(patient: Patient) -> list[dict[str, Any]]:
     fields = ["kind", "severity", "status", "title", "evidence", "triggered_at", "assignee"]
     return [
         {"id": a.pk, **_row(a, fields), "response": a.response_id, "history": _history(a.history)}
-        for a in Alert.objects.filter(patient=patient).order_by("triggered_at", "pk")
+        for a in patient_alerts(patient, oldest_first=True)
     ]
 
 

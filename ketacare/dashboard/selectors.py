@@ -5,17 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
+from ketacare.alerts.selectors import patient_alerts
 from ketacare.measures.models import Response
 from ketacare.patients.models import CareTeamMember, Patient, PhaseChange
-
-
-def open_alerts(patient: Patient) -> list[Alert]:
-    """Alerts not yet resolved, urgent first, newest first."""
-    rows = Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
-    return sorted(
-        rows, key=lambda a: (a.severity != AlertSeverity.URGENT, -a.triggered_at.timestamp())
-    )
 
 
 @dataclass(frozen=True)
@@ -74,7 +66,7 @@ def patient_timeline(patient: Patient) -> list[TimelineEntry]:
                 str(r.collected_by or r.get_source_display()),
             )
         )
-    for a in Alert.objects.filter(patient=patient)[:100]:
+    for a in patient_alerts(patient)[:100]:
         entries.append(
             TimelineEntry(
                 a.triggered_at,

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ketacare.alerts.models import Alert
+from ketacare.alerts.selectors import patient_alert_history
 from ketacare.audit.selectors import access_events_for
 from ketacare.checkins.models import CheckInEvent, MeasurementPlan
 from ketacare.measures.models import Amendment, Response
@@ -225,8 +225,7 @@ def _questionnaire_entries(patient: Patient) -> list[AuditEntry]:
 
 
 def _alert_entries(patient: Patient) -> list[AuditEntry]:
-    ids = list(Alert.objects.filter(patient=patient).values_list("pk", flat=True))
-    rows = Alert.history.filter(id__in=ids).select_related("history_user")
+    rows = patient_alert_history(patient)
     by_alert: dict[int, list[Any]] = {}
     for record in rows.order_by("history_date", "history_id"):
         by_alert.setdefault(record.id, []).append(record)

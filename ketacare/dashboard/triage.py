@@ -35,7 +35,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ketacare.alerts.models import Alert, AlertSeverity, AlertStatus
+from ketacare.alerts import selectors as alert_selectors
+from ketacare.alerts.models import Alert, AlertSeverity
 from ketacare.checkins.models import OPEN_STATUSES, CheckIn, CheckInStatus
 from ketacare.core import instruments
 from ketacare.core.instruments.change import Change, compare
@@ -72,7 +73,7 @@ def with_triage(
     """Add the triage tier (`attention`) to each patient, to sort by; with `select`, also
     the columns the list shows (SQL repeats each expression where it is used, so sorting
     all patients keeps them out of the SELECT)."""
-    unresolved = Alert.objects.filter(patient=OuterRef("pk")).exclude(status=AlertStatus.RESOLVED)
+    unresolved = alert_selectors.unresolved().filter(patient=OuterRef("pk"))
     planned = CheckIn.objects.filter(
         patient=OuterRef("pk"), status__in=[CheckInStatus.SCHEDULED, *OPEN_STATUSES]
     )

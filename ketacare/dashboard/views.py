@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from ketacare.accounts.access import StaffRequest, permission_required
 from ketacare.accounts.permissions import Action
+from ketacare.alerts import selectors as alert_selectors
 from ketacare.audit.models import AccessAction
 from ketacare.dashboard import selectors as dashboard_selectors
 from ketacare.dashboard import triage
@@ -103,7 +104,7 @@ def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
     context = {
         "patient": patient,
         "care_team": selectors.care_team_current(patient),
-        "open_alerts": dashboard_selectors.open_alerts(patient),
+        "open_alerts": alert_selectors.open_alerts(patient),
         "timeline": dashboard_selectors.patient_timeline(patient),
         "phase_form": PhaseChangeForm(current=patient.phase, member=request.membership),
         "team_form": CareTeamAddForm(clinic=patient.clinic),

@@ -27,12 +27,13 @@ import time
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
 from ketacare.outbox import sms
 from ketacare.outbox.models import Message, MessageChannel, MessageStatus
+from ketacare.outbox.selectors import due_message_ids, unleased
 from ketacare.outbox.signals import message_failed, message_sent
 
 logger = logging.getLogger(__name__)
@@ -56,10 +57,6 @@ def message_queue(
     )
 
 
-def _unleased(now: dt.datetime) -> Q:
-    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-
-
 def messages_cancel(*, ref_prefix: str, now: dt.datetime) -> int:
     """Cancel the waiting messages whose ref starts so (e.g. links a newer one replaces).
 
@@ -67,7 +64,7 @@ def messages_cancel(*, ref_prefix: str, now: dt.datetime) -> int:
     """
     return (
         Message.objects.filter(ref__startswith=ref_prefix, status=MessageStatus.PENDING)
-        .filter(_unleased(now))
+        .filter(unleased(now))
         .update(status=MessageStatus.CANCELLED, last_error="replaced by a newer message")
     )
 
@@ -120,7 +117,7 @@ def message_deliver(*, message_id: int, now: dt.datetime, worker: str) -> bool |
     lease_until = claimed_at + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     claimed = (
         Message.objects.filter(pk=message_id, status=MessageStatus.PENDING)
-        .filter(_unleased(claimed_at))
+        .filter(unleased(claimed_at))
         .update(claimed_by=worker[:80], lease_until=lease_until, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -177,12 +174,7 @@ def _tell(signal: Signal, message: Message, **kwargs: object) -> None:
 
 def deliver_due(*, now: dt.datetime, worker: str, limit: int = 100) -> dict[str, int]:
     """Send what is due. Each message is its own failure boundary: the loop always goes on."""
-    due = list(
-        Message.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
-        .filter(_unleased(now))
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = due_message_ids(now=now, limit=limit)
     done = {"sent": 0, "failed": 0}
     for pk in due:
         try:
