@@ -8,6 +8,10 @@ our default for that one field rather than breaking check-ins for the whole clin
 The defaults are ours, not from a guideline: a check-in stays open 72 hours, one reminder
 after 24 hours, a renewed link may keep it open 12 hours past its window; calendar check-ins
 weekly in induction, every two weeks in maintenance, monthly while paused so no one is lost.
+
+The minimum age at registration is a clinic policy too: ketacare is built for adult programmes
+(ketamine for anxiety is studied and licensed in adults), so our default is 18, not a guideline
+figure; a clinic may set its own within MINIMUM_AGE_YEARS.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ WINDOW_HOURS = Limit(12, 336, "Between 12 hours and 14 days.")
 REMINDER_HOURS = Limit(1, 335, "At least 1 hour, and before the window closes.")
 RENEW_GRACE_HOURS = Limit(0, 72, "Between 0 and 72 hours.")
 INTERVAL_DAYS = Limit(0, 90, "Between 0 (off) and 90 days.")
+# Clinic policy, ours (not a guideline figure): 16 lets a clinic that also treats older
+# adolescents under its own protocol register them; nobody younger, and no age past 99,
+# which could only be a typo that would refuse every patient.
+MINIMUM_AGE_YEARS = Limit(16, 99, "Between 16 and 99 years.")
 
 _DEFAULT_INTERVALS: Mapping[str, int] = MappingProxyType(
     {Phase.INDUCTION.value: 7, Phase.MAINTENANCE.value: 14, Phase.PAUSED.value: 28}
@@ -58,6 +66,8 @@ class ClinicalSettings:
     checkin_renew_grace_hours: int = 12
     # Days between calendar check-ins by phase value; 0 turns them off.
     checkin_interval_days: Mapping[str, int] = field(default_factory=lambda: _DEFAULT_INTERVALS)
+    # Patients younger than this are not registered (Patient.clean: forms, API, FHIR import).
+    minimum_age_years: int = 18
 
     def __post_init__(self) -> None:
         # Frozen all the way down: the intervals cannot be changed through the mapping either.
@@ -87,6 +97,7 @@ class ClinicalSettings:
                 stored, "checkin_renew_grace_hours", ours, RENEW_GRACE_HOURS
             ),
             checkin_interval_days=MappingProxyType(intervals),
+            minimum_age_years=_field(stored, "minimum_age_years", ours, MINIMUM_AGE_YEARS),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -95,6 +106,7 @@ class ClinicalSettings:
             "checkin_reminder_hours": self.checkin_reminder_hours,
             "checkin_renew_grace_hours": self.checkin_renew_grace_hours,
             "checkin_interval_days": dict(self.checkin_interval_days),
+            "minimum_age_years": self.minimum_age_years,
         }
 
     def replace(self, **changes: Any) -> ClinicalSettings:
@@ -114,6 +126,10 @@ class ClinicalSettings:
             errors["reminder_hours"] = REMINDER_HOURS.message
         if not RENEW_GRACE_HOURS.holds(self.checkin_renew_grace_hours):
             errors["renew_grace_hours"] = RENEW_GRACE_HOURS.message
+        if not _is_whole(self.minimum_age_years) or not MINIMUM_AGE_YEARS.holds(
+            self.minimum_age_years
+        ):
+            errors["minimum_age_years"] = MINIMUM_AGE_YEARS.message
         if errors:
             raise ValidationError(errors)
         intervals_check(self.checkin_interval_days)
@@ -130,6 +146,10 @@ def intervals_check(interval_days: Mapping[str, int]) -> None:
             raise ValidationError({"interval_days": f"Unknown phase {phase!r}."})
         if not INTERVAL_DAYS.holds(int(days)):
             raise ValidationError({f"interval_{phase}": INTERVAL_DAYS.message})
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _whole(value: object) -> int | None:

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
+from ketacare.accounts.clinic_settings import MINIMUM_AGE_YEARS
 from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import WEEKDAYS, Role
 from ketacare.lib.phones import region_choices
@@ -124,6 +125,21 @@ class ClinicSettingsForm(forms.Form):
         label="Clinic phone",
         help_text="Shown to patients in crisis messages; stored with its country code.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    minimum_age_years = forms.IntegerField(
+        label="Minimum age at registration (years)",
+        min_value=MINIMUM_AGE_YEARS.low,
+        max_value=MINIMUM_AGE_YEARS.high,
+        help_text=(
+            "Patients younger than this are not registered, on this site, in the API and in "
+            "FHIR imports. 18 unless you change it: your clinic's policy, not a guideline figure."
+        ),
+        error_messages={
+            "required": "Enter the minimum age in years.",
+            "invalid": "Enter a whole number of years.",
+            "min_value": MINIMUM_AGE_YEARS.message,
+            "max_value": MINIMUM_AGE_YEARS.message,
+        },
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ketacare.accounts.clinic_settings import ClinicalSettings
 from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import CRISIS_FIELDS, ApiToken, Clinic, Role, StaffMember, User
 from ketacare.lib.phones import phone_to_e164
@@ -108,8 +109,15 @@ def clinic_update(
     open_days: list[int],
     phone: str,
     country: str = "",
+    minimum_age_years: int | None = None,
     by: User,
 ) -> Clinic:
+    """Change the clinic's details, and its minimum age at registration when given.
+
+    The minimum age is one of the clinical settings (`ClinicalSettings`: default, limits and
+    check in one place); the others stored beside it are kept as they are.
+    """
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
     clinic.name = name.strip()
     clinic.time_zone = time_zone
     clinic.open_days = sorted(set(open_days))
@@ -119,10 +127,25 @@ def clinic_update(
         clinic.phone = phone_to_e164(phone, region=clinic.country)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
+    reason = "settings changed"
+    if minimum_age_years is not None:
+        current = ClinicalSettings.of(locked)
+        changed = current.replace(minimum_age_years=minimum_age_years)
+        clinic.clinical_settings = {
+            **locked.clinical_settings,
+            "minimum_age_years": changed.minimum_age_years,
+        }
+        if changed.minimum_age_years != current.minimum_age_years:
+            reason = (
+                f"settings changed; minimum age {current.minimum_age_years} "
+                f"→ {changed.minimum_age_years}"
+            )
     clinic.full_clean()
     clinic._history_user = by  # type: ignore[attr-defined]
-    clinic._change_reason = "settings changed"  # type: ignore[attr-defined]
-    clinic.save(update_fields=["name", "time_zone", "open_days", "country", "phone"])
+    clinic._change_reason = reason  # type: ignore[attr-defined]
+    clinic.save(
+        update_fields=["name", "time_zone", "open_days", "country", "phone", "clinical_settings"]
+    )
     return clinic
 
 

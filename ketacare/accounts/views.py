@@ -35,6 +35,7 @@ from ketacare.accounts.access import (
     staff_required,
     staff_user_required,
 )
+from ketacare.accounts.clinic_settings import ClinicalSettings
 from ketacare.accounts.forms import (
     ApiTokenForm,
     ClinicSettingsForm,
@@ -361,6 +362,7 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
         "open_days": clinic.open_days,
         "country": clinic.country,
         "phone": clinic.phone,
+        "minimum_age_years": ClinicalSettings.of(clinic).minimum_age_years,
     }
     form = ClinicSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

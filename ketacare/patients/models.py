@@ -8,23 +8,12 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ketacare.accounts.clinic_settings import ClinicalSettings
 from ketacare.accounts.models import Clinic, StaffMember
 from ketacare.core.phases import Phase
 from ketacare.lib.phones import is_e164
 
 PHASE_CHOICES = [(p.value, p.label) for p in Phase]
-
-
-# Adult programmes only (ketamine for anxiety is studied and licensed in adults). 18 is
-# ketacare's own default, not a guideline figure; a clinic may set its own
-# (clinical_settings["minimum_age_years"]).
-DEFAULT_MINIMUM_AGE_YEARS = 18
-
-
-def minimum_age_years(clinic: Clinic) -> int:
-    value = clinic.clinical_settings.get("minimum_age_years", DEFAULT_MINIMUM_AGE_YEARS)
-    valid = isinstance(value, int) and not isinstance(value, bool)
-    return value if valid else DEFAULT_MINIMUM_AGE_YEARS
 
 
 class SexAtBirth(models.TextChoices):
@@ -137,7 +126,8 @@ class Patient(models.Model):
     def _too_young(self, today: dt.date) -> str:
         """The programme treats adults: a birth date that makes the patient younger than the
         clinic's minimum age is a typo or a referral to refuse, never a silent record."""
-        minimum = minimum_age_years(self.clinic)
+        # A clinic policy, with our default and its limits in ClinicalSettings.
+        minimum = ClinicalSettings.of(self.clinic).minimum_age_years
         age = self.age_on(today)
         if age >= minimum:
             return ""

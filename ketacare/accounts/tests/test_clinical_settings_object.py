@@ -80,3 +80,18 @@ def test_the_object_is_frozen():
         s.checkin_window_hours = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         s.checkin_interval_days["induction"] = 1  # type: ignore[index]
+
+
+def test_the_minimum_age_is_a_clinical_setting_with_our_default_and_its_limits():
+    assert ClinicalSettings.from_json({}).minimum_age_years == 18
+    assert ClinicalSettings.from_json({"minimum_age_years": 16}).minimum_age_years == 16
+    for stored in (-1, 15, 200, "sixteen", True, None):
+        assert ClinicalSettings.from_json({"minimum_age_years": stored}).minimum_age_years == 18
+    assert ClinicalSettings().replace(minimum_age_years=21).to_json()["minimum_age_years"] == 21
+
+
+@pytest.mark.parametrize("bad", [-1, 15, 100, 200, "text", True, None])
+def test_a_minimum_age_out_of_bounds_is_refused_by_name(bad):
+    with pytest.raises(ValidationError) as refused:
+        ClinicalSettings().replace(minimum_age_years=bad)
+    assert "minimum_age_years" in refused.value.message_dict
