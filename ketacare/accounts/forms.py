@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from ketacare.accounts.clinic_settings import MINIMUM_AGE_YEARS
+from ketacare.accounts.clinic_settings import MINIMUM_AGE_YEARS, ClinicalSettings
 from ketacare.accounts.emails import account_email_queue
 from ketacare.accounts.models import WEEKDAYS, Role
 from ketacare.lib.phones import region_choices
@@ -128,19 +128,23 @@ class ClinicSettingsForm(forms.Form):
     )
     minimum_age_years = forms.IntegerField(
         label="Minimum age at registration (years)",
+        required=False,
         min_value=MINIMUM_AGE_YEARS.low,
         max_value=MINIMUM_AGE_YEARS.high,
         help_text=(
             "Patients younger than this are not registered, on this site, in the API and in "
-            "FHIR imports. 18 unless you change it: your clinic's policy, not a guideline figure."
+            "FHIR imports. Empty means our default, 18: a clinic policy, not a guideline figure."
         ),
         error_messages={
-            "required": "Enter the minimum age in years.",
             "invalid": "Enter a whole number of years.",
             "min_value": MINIMUM_AGE_YEARS.message,
             "max_value": MINIMUM_AGE_YEARS.message,
         },
     )
+
+    def clean_minimum_age_years(self) -> int:
+        value = self.cleaned_data["minimum_age_years"]
+        return ClinicalSettings().minimum_age_years if value is None else int(value)
 
 
 class ApiTokenForm(forms.Form):

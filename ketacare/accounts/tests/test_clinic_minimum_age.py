@@ -71,7 +71,6 @@ def test_an_admin_changes_the_minimum_age_with_history_and_the_rest_is_kept(
         ("200", "Between 16 and 99 years."),
         ("15", "Between 16 and 99 years."),
         ("eighteen", "Enter a whole number of years."),
-        ("", "Enter the minimum age in years."),
     ],
 )
 def test_a_bad_minimum_age_is_refused_beside_the_field_and_nothing_changes(
@@ -89,5 +88,14 @@ def test_a_bad_minimum_age_is_refused_beside_the_field_and_nothing_changes(
 def test_only_a_clinic_admin_may_change_it(alice_client, clinic):
     response = alice_client.post(reverse(URL), _form(clinic, minimum_age_years="16"))
     assert response.status_code == 403
+    clinic.refresh_from_db()
+    assert ClinicalSettings.of(clinic).minimum_age_years == 18
+
+
+def test_an_empty_minimum_age_means_our_default(admin_client_, clinic):
+    clinic.clinical_settings = {"minimum_age_years": 21}
+    clinic.save(update_fields=["clinical_settings"])
+    response = admin_client_.post(reverse(URL), _form(clinic, minimum_age_years=""))
+    assert response.status_code == 302
     clinic.refresh_from_db()
     assert ClinicalSettings.of(clinic).minimum_age_years == 18
